@@ -1,0 +1,269 @@
+"""Pydantic v2 models for every message wirestream reads or writes.
+
+This module is the single source of truth for the wire contract:
+
+* :class:`Story` -- one normalized incoming wire story (whatever its input format).
+* :class:`Enrichment` -- what the enrichment library adds to a story.
+* :class:`EnrichedStory` -- the event published on ``wire.enriched`` and ``wire.topic.<slug>``:
+  IPTC ninjs 3.0 fields where ninjs has one, plus the ``wirestream`` extension object.
+* :class:`DeadLetter` -- anything that could not be decoded, parsed, validated or enriched.
+
+JSON Schema files exported from these models live in ``schemas/json/`` (see ``schemas.export``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+SourceFormat = Literal["plaintext", "ninjs", "newsml-g2"]
+PubStatus = Literal["usable", "withheld", "canceled"]
+EntityType = Literal["PERSON", "ORG", "LOC", "GPE", "MISC"]
+Polarity = Literal["negative", "neutral", "positive"]
+TextField = Literal["headline", "body"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# --------------------------------------------------------------------------- input
+
+
+class Story(_Model):
+    """One normalized wire story, produced by the input parsers."""
+
+    id: str = Field(min_length=1, max_length=512, description="Guid carried by the input, else a stable content hash.")
+    version: int = Field(default=1, ge=1, description="Version from the input format, else 1.")
+    headline: str = Field(default="", max_length=2000)
+    body: str = Field(description="Plain-text body; paragraphs separated by blank lines.")
+    dateline_date: date | None = Field(default=None, description="Date the story carries (seed `date YYYY-MM-DD`, ninjs/G2 dates).")
+    language: str | None = Field(default=None, description="BCP 47 language as declared by the input or detected.")
+    source_format: SourceFormat
+    pubstatus: PubStatus = Field(default="usable", description="`canceled`/`withheld` means the story is withdrawn.")
+    received_at: datetime = Field(description="When wirestream received the message (UTC).")
+    byline: str | None = None
+    provider: str | None = None
+    urgency: int | None = Field(default=None, ge=1, le=9)
+
+    @property
+    def withdrawn(self) -> bool:
+        """True when the provider withdrew or cancelled this story."""
+        return self.pubstatus != "usable"
+
+    @property
+    def key(self) -> str:
+        """Kafka message key of every event derived from this story."""
+        return self.id
+
+
+# --------------------------------------------------------------------------- enrichment
+
+
+class Mention(_Model):
+    """One mention of an entity: character offsets into ``Story.headline`` or ``Story.body``."""
+
+    text: str
+    field: TextField = "body"
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    sentence: int = Field(ge=0, description="Index of the sentence (within the field) holding the mention.")
+
+
+class Evidence(_Model):
+    """A sentence that carries stance toward an entity."""
+
+    sentence: str
+    field: TextField = "body"
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    polarity: Polarity
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class EntityStance(_Model):
+    """Stance of the story toward one entity, aggregated over its mentions."""
+
+    polarity: Polarity
+    confidence: float = Field(ge=0.0, le=1.0)
+    scores: dict[Polarity, float] = Field(description="Aggregated probability of each polarity.")
+    evidence: list[Evidence] = Field(default_factory=list, description="Sentences that decided the polarity, strongest first.")
+
+
+class Entity(_Model):
+    """One real-world entity of a story: every mention clustered under one canonical name."""
+
+    id: str = Field(description="Story-local id, e.g. `e1`.")
+    name: str = Field(description="Canonical (longest proper) name of the entity.")
+    type: EntityType
+    salience: float = Field(ge=0.0, le=1.0, description="How central the entity is to the story; saliences sum to <= 1.")
+    mentions: list[Mention]
+    stance: EntityStance | None = None
+
+
+class Topic(_Model):
+    """One IPTC Media Topic assigned to a story."""
+
+    code: str = Field(pattern=r"^medtop:\d{8}$", description="IPTC Media Topic qcode, e.g. `medtop:11000000`.")
+    name: str
+    level: int = Field(ge=1, le=5)
+    parent: str | None = Field(default=None, pattern=r"^medtop:\d{8}$")
+    slug: str = Field(description="Topic-name slug of the top-level ancestor, used for `wire.topic.<slug>`.")
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class Tone(_Model):
+    """Overall tone of the story."""
+
+    polarity: Polarity
+    score: float = Field(ge=-1.0, le=1.0, description="P(positive) - P(negative), averaged over sentences.")
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class Enrichment(_Model):
+    """Everything the enrichment library adds to one story."""
+
+    language: str | None = None
+    entities: list[Entity] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    tone: Tone | None = None
+    notes: list[str] = Field(default_factory=list, description="Machine-readable notes, e.g. `unsupported_language`.")
+    model_versions: dict[str, str] = Field(default_factory=dict)
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds spent in each enrichment stage.")
+
+
+# --------------------------------------------------------------------------- output (ninjs 3.0 + extension)
+
+
+class NinjsStandard(_Model):
+    name: Literal["ninjs"] = "ninjs"
+    version: Literal["3.0"] = "3.0"
+    schema_: str = Field(default="https://www.iptc.org/std/ninjs/ninjs-schema_3.0.json", alias="schema")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class NinjsText(_Model):
+    value: str
+    role: str | None = None
+    contentType: str | None = None
+
+
+class NinjsConcept(_Model):
+    """ninjs `subjects` / `people` / `organisations` / `places` item."""
+
+    name: str
+    uri: str | None = None
+    literal: str | None = None
+    rel: str | None = None
+    relevance: int | None = Field(default=None, ge=0, le=100)
+    confidence: int | None = Field(default=None, ge=0, le=100)
+    creator: str | None = None
+
+
+class WirestreamExtension(_Model):
+    """The `wirestream` extension object: what ninjs has no field for."""
+
+    schema_version: str = SCHEMA_VERSION
+    event: Literal["enriched", "withdrawn"]
+    story_id: str
+    story_version: int = Field(ge=1)
+    source_format: SourceFormat
+    dateline_date: date | None = None
+    received_at: datetime
+    published_at: datetime
+    source: dict[str, int | str] = Field(default_factory=dict, description="Input topic/partition/offset.")
+    entities: list[Entity] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    tone: Tone | None = None
+    notes: list[str] = Field(default_factory=list)
+    model_versions: dict[str, str] = Field(default_factory=dict)
+
+
+class EnrichedStory(_Model):
+    """Event on `wire.enriched` and `wire.topic.<slug>`, keyed by story id.
+
+    A newer ``version`` of the same ``uri`` supersedes older ones; ``pubStatus`` other than
+    ``usable`` (``wirestream.event == "withdrawn"``) tells consumers to drop the story.
+    """
+
+    uri: str
+    standard: NinjsStandard = Field(default_factory=NinjsStandard)
+    type: Literal["text"] = "text"
+    version: str
+    firstCreated: datetime | None = None
+    versionCreated: datetime | None = None
+    pubStatus: PubStatus = "usable"
+    language: str | None = None
+    urgency: int | None = None
+    by: str | None = None
+    headlines: list[NinjsText] = Field(default_factory=list)
+    bodies: list[NinjsText] = Field(default_factory=list)
+    subjects: list[NinjsConcept] = Field(default_factory=list)
+    people: list[NinjsConcept] = Field(default_factory=list)
+    organisations: list[NinjsConcept] = Field(default_factory=list)
+    places: list[NinjsConcept] = Field(default_factory=list)
+    wirestream: WirestreamExtension
+
+
+# --------------------------------------------------------------------------- dead letters
+
+
+class ReasonCode(str, Enum):
+    """Stable reason codes carried by dead letters and the `reason` metric label."""
+
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    DECODE_ERROR = "decode_error"
+    UNKNOWN_FORMAT = "unknown_format"
+    PARSE_ERROR = "parse_error"
+    XML_FORBIDDEN = "xml_forbidden"
+    VALIDATION_ERROR = "validation_error"
+    PARSE_TIMEOUT = "parse_timeout"
+    ENRICH_FAILED = "enrich_failed"
+
+
+class DeadLetter(_Model):
+    """A message wirestream could not turn into an enriched story, with the reason."""
+
+    reason: ReasonCode
+    message: str = Field(description="Human-readable explanation.")
+    stage: str | None = Field(default=None, description="Pipeline stage that failed, e.g. `parse`, `enrich.entities`.")
+    source_format: SourceFormat | None = None
+    story_id: str | None = None
+    original_b64: str = Field(description="The original message value, base64.")
+    original_key_b64: str | None = None
+    original_size: int = Field(ge=0)
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    failed_at: datetime
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DeadLetter",
+    "EnrichedStory",
+    "Enrichment",
+    "Entity",
+    "EntityStance",
+    "EntityType",
+    "Evidence",
+    "Mention",
+    "NinjsConcept",
+    "NinjsStandard",
+    "NinjsText",
+    "Polarity",
+    "PubStatus",
+    "ReasonCode",
+    "SourceFormat",
+    "Story",
+    "Tone",
+    "Topic",
+    "WirestreamExtension",
+]

@@ -1,0 +1,103 @@
+"""The one place that reads wirestream's configuration from the environment.
+
+Every setting has a default and an environment variable ``WIRESTREAM_<NAME>`` (upper case).
+``deploy/`` files and the README list exactly these variables.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+EnrichMode = Literal["process", "thread", "inline"]
+
+
+class Settings(BaseSettings):
+    """wirestream settings; each field is read from ``WIRESTREAM_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="WIRESTREAM_", extra="ignore")
+
+    # --- Kafka connection
+    kafka_bootstrap: str = Field(default="localhost:9092", description="Comma-separated bootstrap servers.")
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    kafka_ssl_check_hostname: bool = True
+
+    # --- Topics
+    app_id: str = Field(default="wirestream", description="Faust app id = Kafka consumer group.")
+    topic_raw: str = "wire.raw"
+    topic_enriched: str = "wire.enriched"
+    topic_deadletter: str = "wire.deadletter"
+    topic_by_iptc_prefix: str = Field(default="wire.topic.", description="Prefix of the per-IPTC-topic output topics.")
+    partitions: int = Field(default=4, ge=1, description="Partitions of every topic created at start.")
+    replication_factor: int = Field(default=1, ge=1)
+
+    # --- Worker
+    metrics_port: int = Field(default=9108, ge=0, description="Port of the worker's /metrics; 0 disables it.")
+    metrics_host: str = "127.0.0.1"
+    batch_size: int = Field(default=16, ge=1, description="Stories enriched together (stream.take).")
+    batch_timeout_s: float = Field(default=0.2, gt=0, description="Longest wait to fill a batch.")
+    enrich_mode: EnrichMode = Field(default="process", description="Where enrichment runs: a child process, a thread, or on the event loop (tests).")
+    enrich_threads: int = Field(default=1, ge=1, description="Intra-op threads of each ONNX/spaCy model.")
+    enrich_timeout_s: float = Field(default=60.0, gt=0, description="Budget for enriching one batch before it is split and retried story by story.")
+    lag_poll_interval_s: float = Field(default=5.0, gt=0, description="How often end offsets are read for the lag gauges.")
+
+    # --- Input limits (safe defaults)
+    max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger inputs are dead-lettered as too_large.")
+    max_headline_chars: int = Field(default=1_000, ge=10)
+    max_body_chars: int = Field(default=200_000, ge=100)
+    max_entities: int = Field(default=200, ge=1, description="Entities kept per story (most salient first).")
+    parse_timeout_s: float = Field(default=2.0, gt=0, description="Parse time budget per message.")
+    xml_max_depth: int = Field(default=64, ge=4)
+    json_max_depth: int = Field(default=64, ge=4)
+
+    # --- Local broker (wirestream kafka up|down|status)
+    home: Path = Field(default=Path.home() / ".cache" / "wirestream", description="Cache for Kafka jars, broker data and logs.")
+    kafka_version: str = "4.1.1"
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+
+    def kafka_client_config(self) -> dict[str, Any]:
+        """kafka-python keyword arguments for the configured connection (security included)."""
+        cfg: dict[str, Any] = {
+            "bootstrap_servers": self.kafka_bootstrap.split(","),
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_sasl_mechanism:
+            cfg["sasl_mechanism"] = self.kafka_sasl_mechanism
+            cfg["sasl_plain_username"] = self.kafka_sasl_username
+            cfg["sasl_plain_password"] = self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+        if self.kafka_ssl_cafile:
+            cfg["ssl_cafile"] = str(self.kafka_ssl_cafile)
+        if self.kafka_ssl_certfile:
+            cfg["ssl_certfile"] = str(self.kafka_ssl_certfile)
+        if self.kafka_ssl_keyfile:
+            cfg["ssl_keyfile"] = str(self.kafka_ssl_keyfile)
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            cfg["ssl_check_hostname"] = self.kafka_ssl_check_hostname
+        return cfg
+
+    def masked(self) -> dict[str, Any]:
+        """Settings as a dict safe to log: secrets are masked."""
+        return self.model_dump(mode="json")  # SecretStr dumps as '**********'
+
+    def iptc_topic_name(self, slug: str) -> str:
+        """Kafka topic name for one IPTC top-level topic slug."""
+        return f"{self.topic_by_iptc_prefix}{slug}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings, read once from the environment."""
+    return Settings()
