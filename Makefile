@@ -1,0 +1,81 @@
+# wirestream -- the front door. Every target sets up what it needs (idempotent).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TRAIN_VENV := .venv-train
+ARGS ?=
+DATA_DIR ?= ../shared/data
+
+.PHONY: help venv test test-unit demo eval bench faults lint schemas dashboards train-venv train-stance train-topics kafka-up kafka-down kafka-status prometheus clean
+
+help:
+	@echo "make demo [ARGS=--once]   set up, start broker + worker, push seeds/, show enriched events"
+	@echo "make test                 set up and run the whole test suite (starts/stops its own broker)"
+	@echo "make eval | bench | faults | lint | schemas | dashboards | train-stance | train-topics"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip==26.3
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+# Debian's prometheus/promtool, used by the scrape and alert-rule tests.
+prometheus:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  (apt-get update -qq || true) && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  systemctl stop prometheus 2>/dev/null || true; pkill -x prometheus 2>/dev/null || true; }
+
+test: venv prometheus
+	$(BIN)/pytest
+
+test-unit: venv
+	$(BIN)/pytest -m "not integration"
+
+demo: venv
+	$(BIN)/wirestream demo $(ARGS)
+
+eval: venv
+	$(BIN)/wirestream eval --data-dir $(DATA_DIR) --out bench/results/eval-report.json $(ARGS)
+
+bench: venv
+	$(BIN)/python -m bench.run $(ARGS)
+
+faults: venv
+	$(BIN)/python -m bench.faults $(ARGS)
+
+kafka-up: venv
+	$(BIN)/wirestream kafka up
+kafka-down: venv
+	$(BIN)/wirestream kafka down
+kafka-status: venv
+	$(BIN)/wirestream kafka status
+
+lint: venv
+	$(BIN)/ruff check streams schemas tests bench training
+	$(BIN)/mypy streams schemas
+
+schemas: venv
+	$(BIN)/python -m schemas.export
+
+dashboards: venv
+	$(BIN)/python -m deploy.grafana.build
+
+# Training (torch lives only in this separate environment; runtime uses onnxruntime).
+train-venv: $(TRAIN_VENV)/.installed
+$(TRAIN_VENV)/.installed: pyproject.toml
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/pip install -q -c constraints.txt -e '.[train]'
+	touch $@
+
+train-stance: train-venv
+	$(TRAIN_VENV)/bin/python -m training.train_stance --data-dir $(DATA_DIR) $(ARGS)
+
+train-topics: train-venv
+	$(TRAIN_VENV)/bin/python -m training.train_topics --data-dir $(DATA_DIR) $(ARGS)
+
+clean:
+	rm -rf $(VENV) $(TRAIN_VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,95 @@
+"""Prometheus metrics of the worker: the one place metric names are defined.
+
+Names follow Prometheus conventions: ``wirestream_`` prefix, base units (seconds),
+``_total`` counters. No story text or secrets ever become label values.
+"""
+
+from __future__ import annotations
+
+import platform
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from time import perf_counter
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_FRESHNESS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
+_COUNT_BUCKETS = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
+
+BUILD_INFO = Gauge("wirestream_build_info", "Build of the running worker (value 1).", ["version", "python", "faust"], registry=REGISTRY)
+MODEL_INFO = Gauge("wirestream_model_info", "Models loaded by the worker (value 1).", ["stage", "model", "version"], registry=REGISTRY)
+
+STORIES_CONSUMED = Counter("wirestream_stories_consumed", "Messages consumed from the raw topic, by detected input format.", ["format"], registry=REGISTRY)
+STORIES_ENRICHED = Counter("wirestream_stories_enriched", "Stories enriched and published.", registry=REGISTRY)
+STORIES_PUBLISHED = Counter("wirestream_stories_published", "Enriched stories published, by IPTC top-level topic slug (`none` if no topic).", ["topic"], registry=REGISTRY)
+STORIES_WITHDRAWN = Counter("wirestream_stories_withdrawn", "Withdrawal events published for withdrawn/cancelled stories.", registry=REGISTRY)
+MESSAGES_PRODUCED = Counter("wirestream_messages_produced", "Messages produced, by Kafka topic.", ["kafka_topic"], registry=REGISTRY)
+DEAD_LETTERS = Counter("wirestream_dead_letters", "Messages sent to the dead-letter topic, by reason code and stage.", ["reason", "stage"], registry=REGISTRY)
+ENRICH_ERRORS = Counter("wirestream_enrich_errors", "Enrichment failures, by stage.", ["stage"], registry=REGISTRY)
+PUBLISH_RETRIES = Counter("wirestream_publish_retries", "Batches whose publishing failed and was retried.", registry=REGISTRY)
+
+STAGE_SECONDS = Histogram("wirestream_stage_duration_seconds", "Seconds per story spent in each pipeline stage.", ["stage"], buckets=_LATENCY_BUCKETS, registry=REGISTRY)
+BATCH_SIZE = Histogram("wirestream_batch_size", "Stories per enrichment batch.", buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=REGISTRY)
+FRESHNESS = Histogram("wirestream_freshness_seconds", "Seconds from a story's arrival on the raw topic to its enriched event being acknowledged.", buckets=_FRESHNESS_BUCKETS, registry=REGISTRY)
+ENTITIES_PER_STORY = Histogram("wirestream_entities_per_story", "Clustered entities per enriched story.", buckets=_COUNT_BUCKETS, registry=REGISTRY)
+TOPICS_PER_STORY = Histogram("wirestream_topics_per_story", "IPTC topics per enriched story.", buckets=(0, 1, 2, 3, 4, 5, 8), registry=REGISTRY)
+ENTITY_STANCE = Counter("wirestream_entity_stance", "Entity stances, by the story's top topic slug and polarity.", ["topic", "polarity"], registry=REGISTRY)
+STORY_TONE = Counter("wirestream_story_tone", "Story tones, by the story's top topic slug and polarity.", ["topic", "polarity"], registry=REGISTRY)
+IN_FLIGHT = Gauge("wirestream_in_flight_stories", "Messages taken from Kafka and not yet acknowledged.", registry=REGISTRY)
+
+LAG_MESSAGES = Gauge("wirestream_consumer_lag_messages", "End offset minus committed offset of the raw topic, per partition.", ["topic", "partition"], registry=REGISTRY)
+LAG_SECONDS = Gauge("wirestream_consumer_lag_seconds", "Age of the oldest unprocessed message per partition (0 without lag).", ["topic", "partition"], registry=REGISTRY)
+COMMITTED_OFFSET = Gauge("wirestream_committed_offset", "Committed offset of the consumer group, per partition.", ["topic", "partition"], registry=REGISTRY)
+END_OFFSET = Gauge("wirestream_end_offset", "End (high-water) offset, per partition.", ["topic", "partition"], registry=REGISTRY)
+LAG_POLL_ERRORS = Counter("wirestream_lag_poll_errors", "Failed attempts to read offsets for the lag gauges.", registry=REGISTRY)
+
+_server_lock = threading.Lock()
+_server_started: set[tuple[str, int]] = set()
+
+
+def set_build_info(version: str, faust_version: str) -> None:
+    """Publish the build info gauge."""
+    BUILD_INFO.labels(version=version, python=platform.python_version(), faust=faust_version).set(1)
+
+
+def set_model_info(model_versions: dict[str, str]) -> None:
+    """Publish one ``wirestream_model_info`` series per model (``stage -> "name@version"`` or version)."""
+    for stage, version in model_versions.items():
+        name, _, ver = version.partition("@")
+        MODEL_INFO.labels(stage=stage, model=name, version=ver or name).set(1)
+
+
+def serve(host: str, port: int) -> bool:
+    """Start the /metrics HTTP server in a daemon thread (once per address). Port 0 disables it."""
+    if port <= 0:
+        return False
+    with _server_lock:
+        if (host, port) in _server_started:
+            return True
+        start_http_server(port, addr=host, registry=REGISTRY)
+        _server_started.add((host, port))
+    return True
+
+
+@contextmanager
+def timed(stage: str, stories: int = 1) -> Iterator[None]:
+    """Observe the per-story seconds of ``stage`` (a batch's time divided over its ``stories``)."""
+    start = perf_counter()
+    try:
+        yield
+    finally:
+        observe_stage(stage, perf_counter() - start, stories)
+
+
+def observe_stage(stage: str, seconds: float, stories: int = 1) -> None:
+    """Record ``seconds`` spent in ``stage`` for ``stories`` stories (one observation each)."""
+    if stories <= 0:
+        return
+    per_story = seconds / stories
+    hist = STAGE_SECONDS.labels(stage=stage)
+    for _ in range(stories):
+        hist.observe(per_story)
