@@ -1,0 +1,101 @@
+"""Turn (sentence, target spans) into the token ids the stance model reads.
+
+The target's mentions are wrapped in marker tokens (``[unused0]`` ... ``[unused1]``, already in the
+BERT vocabulary) and long sentences are cropped to ``max_length`` tokens around the first mention.
+Training (``training/train_stance.py``) and inference (``streams.enrich.stance``) both use this module,
+so the two cannot drift apart. Needs only ``tokenizers`` and ``numpy``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from tokenizers import AddedToken, Tokenizer
+
+MARK_START = "[unused0]"
+MARK_END = "[unused1]"
+Span = tuple[int, int]
+
+
+def load_tokenizer(path: Path) -> Tokenizer:
+    """Load ``tokenizer.json`` with the marker tokens registered, no padding and no truncation."""
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    tokenizer.add_special_tokens([AddedToken(MARK_START, normalized=False), AddedToken(MARK_END, normalized=False)])
+    return tokenizer
+
+
+def merge_spans(spans: Sequence[Span], length: int) -> tuple[list[Span], int]:
+    """Clip, sort and merge overlapping spans; also return the index of the span holding ``spans[0]``."""
+    clipped = [(max(0, s), min(length, e)) for s, e in spans if min(length, e) > max(0, s)]
+    if not clipped:
+        return [], -1
+    first = clipped[0]
+    merged: list[Span] = []
+    for start, end in sorted(set(clipped)):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    primary = next(i for i, (s, e) in enumerate(merged) if s <= first[0] < e)
+    return merged, primary
+
+
+def mark_spans(sentence: str, spans: Sequence[Span]) -> tuple[str, int]:
+    """Wrap every span in marker tokens; return the marked text and which marked span is the primary one.
+
+    The primary span is the one holding ``spans[0]``; it is -1 when no span lies inside the sentence.
+    """
+    merged, primary = merge_spans(spans, len(sentence))
+    parts: list[str] = []
+    cursor = 0
+    for start, end in merged:
+        parts += [sentence[cursor:start], MARK_START, sentence[start:end], MARK_END]
+        cursor = end
+    parts.append(sentence[cursor:])
+    return "".join(parts), primary
+
+
+def crop_ids(ids: Sequence[int], start_id: int, end_id: int, primary: int, max_length: int) -> list[int]:
+    """Crop ``[CLS] ... [SEP]`` ids to ``max_length`` keeping the ``primary``-th marked span, centred."""
+    if len(ids) <= max_length:
+        return list(ids)
+    inner = list(ids[1:-1])
+    budget = max_length - 2
+    starts = [i for i, t in enumerate(inner) if t == start_id]
+    if starts and 0 <= primary < len(starts):
+        left = starts[primary]
+        right = next((i for i in range(left, len(inner)) if inner[i] == end_id), left)
+    else:
+        left = right = 0
+    begin = left if right - left + 1 >= budget else (left + right + 1) // 2 - budget // 2
+    begin = max(0, min(begin, len(inner) - budget))
+    return [ids[0], *inner[begin : begin + budget], ids[-1]]
+
+
+def encode_targets(
+    tokenizer: Tokenizer, items: Sequence[tuple[str, Sequence[Span]]], max_length: int
+) -> list[list[int]]:
+    """Token ids of each (sentence, target spans), marked and cropped to ``max_length``."""
+    start_id = tokenizer.token_to_id(MARK_START)
+    end_id = tokenizer.token_to_id(MARK_END)
+    marked = [mark_spans(sentence, spans) for sentence, spans in items]
+    encodings = tokenizer.encode_batch([text for text, _ in marked])
+    return [
+        crop_ids(enc.ids, start_id, end_id, primary, max_length)
+        for enc, (_, primary) in zip(encodings, marked, strict=True)
+    ]
+
+
+def pad_batch(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Pad id lists to the longest row: ``(input_ids, attention_mask)`` as int64 arrays."""
+    width = max((len(r) for r in rows), default=1)
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask
