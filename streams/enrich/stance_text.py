@@ -28,6 +28,14 @@ def load_tokenizer(path: Path) -> Tokenizer:
     return tokenizer
 
 
+def marker_ids(tokenizer: Tokenizer) -> tuple[int, int]:
+    """Ids of the start and end marker tokens; ``ValueError`` if the vocabulary lacks them."""
+    start_id, end_id = tokenizer.token_to_id(MARK_START), tokenizer.token_to_id(MARK_END)
+    if start_id is None or end_id is None:
+        raise ValueError(f"tokenizer has no {MARK_START}/{MARK_END} tokens")
+    return start_id, end_id
+
+
 def merge_spans(spans: Sequence[Span], length: int) -> tuple[list[Span], int]:
     """Clip, sort and merge overlapping spans; also return the index of the span holding ``spans[0]``."""
     clipped = [(max(0, s), min(length, e)) for s, e in spans if min(length, e) > max(0, s)]
@@ -80,8 +88,7 @@ def encode_targets(
     tokenizer: Tokenizer, items: Sequence[tuple[str, Sequence[Span]]], max_length: int
 ) -> list[list[int]]:
     """Token ids of each (sentence, target spans), marked and cropped to ``max_length``."""
-    start_id = tokenizer.token_to_id(MARK_START)
-    end_id = tokenizer.token_to_id(MARK_END)
+    start_id, end_id = marker_ids(tokenizer)
     marked = [mark_spans(sentence, spans) for sentence, spans in items]
     encodings = tokenizer.encode_batch([text for text, _ in marked])
     return [
