@@ -91,18 +91,3 @@ async def enrich_stories(stream: faust.StreamT) -> None:
                 lag_monitor.note_done(rec.source.partition, rec.timestamp)
         finally:
             metrics.IN_FLIGHT.dec(len(events))
-
-
-@app.on_worker_init.connect
-def _on_worker_init(sender: faust.App, **kwargs: object) -> None:
-    """Create topics, expose /metrics and start the lag monitor before the worker consumes."""
-    from streams import __version__
-    from streams.enrich.iptc import TOP_LEVEL
-    from streams.kafka_admin import ensure_topics
-
-    ensure_topics(settings, [t.slug for t in TOP_LEVEL])
-    metrics.set_build_info(__version__, faust.__version__)
-    if metrics.serve(settings.metrics_host, settings.metrics_port):
-        log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
-    if not lag_monitor.is_alive():
-        lag_monitor.start()

@@ -51,6 +51,8 @@ def create_app(settings: Settings) -> faust.App:
         topic_allow_declare=False,  # topics are created by streams.kafka_admin.ensure_topics
         processing_guarantee="at_least_once",
         web_enabled=False,
+        datadir=str(settings.home / "faust-data"),
+        Worker="streams.worker:WirestreamWorker",
         producer_acks=-1,
         producer_linger_ms=5,
         producer_max_request_size=max(settings.max_message_bytes * 4, 4_000_000),

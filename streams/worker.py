@@ -1,0 +1,34 @@
+"""The wirestream Worker: prepares topics, metrics and lag monitoring before consuming."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import faust
+
+log = logging.getLogger(__name__)
+
+
+def prepare_worker() -> None:
+    """Create topics, expose /metrics and start the lag monitor (blocking; run once per worker)."""
+    from streams import __version__, metrics
+    from streams.agents import lag_monitor
+    from streams.app import settings
+    from streams.enrich.iptc import TOP_LEVEL
+    from streams.kafka_admin import ensure_topics
+
+    ensure_topics(settings, [t.slug for t in TOP_LEVEL])
+    metrics.set_build_info(__version__, faust.__version__)
+    if metrics.serve(settings.metrics_host, settings.metrics_port):
+        log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
+    if not lag_monitor.is_alive():
+        lag_monitor.start()
+
+
+class WirestreamWorker(faust.Worker):
+    """Faust worker that runs :func:`prepare_worker` before the app starts consuming."""
+
+    async def on_first_start(self) -> None:
+        await asyncio.to_thread(prepare_worker)
+        await super().on_first_start()
