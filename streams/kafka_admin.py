@@ -1,0 +1,127 @@
+"""Kafka administration for wirestream: topic creation, offsets and broker readiness (kafka-python admin client).
+
+Every call honours the connection and security settings of :meth:`Settings.kafka_client_config`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.admin import OffsetSpec
+from kafka.errors import KafkaError, for_code
+
+from streams.config import Settings
+
+#: CreateTopics error code of an existing topic: creation is idempotent.
+_TOPIC_ALREADY_EXISTS = 36
+
+
+def topic_names(settings: Settings, iptc_slugs: Sequence[str]) -> list[str]:
+    """Every topic wirestream uses: raw, enriched, dead letters, then one per IPTC slug (order kept, no duplicates)."""
+    names = [settings.topic_raw, settings.topic_enriched, settings.topic_deadletter]
+    names += [settings.iptc_topic_name(slug) for slug in iptc_slugs]
+    return list(dict.fromkeys(names))
+
+
+@contextmanager
+def admin_client(settings: Settings, *, timeout_s: float = 30.0) -> Iterator[KafkaAdminClient]:
+    """A connected admin client, closed on exit; raises ``KafkaTimeoutError``/``NoBrokersAvailable`` after ``timeout_s``."""
+    timeout_ms = max(1000, int(timeout_s * 1000))
+    client = KafkaAdminClient(
+        **settings.kafka_client_config(),
+        client_id=f"{settings.app_id}-admin",
+        bootstrap_timeout_ms=timeout_ms,
+        request_timeout_ms=timeout_ms,
+    )
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def ensure_topics(settings: Settings, iptc_slugs: Sequence[str], *, timeout_s: float = 30.0) -> list[str]:
+    """Create wirestream's topics that are missing (``Settings.partitions``, ``Settings.replication_factor``).
+
+    Idempotent: existing topics are kept as they are. Returns all topic names, created or not, once every one of
+    them has a leader for each partition.
+    """
+    names = topic_names(settings, iptc_slugs)
+    spec = {"num_partitions": settings.partitions, "replication_factor": settings.replication_factor}
+    with admin_client(settings, timeout_s=timeout_s) as admin:
+        existing = set(admin.list_topics())
+        missing = [name for name in names if name not in existing]
+        if missing:
+            result = admin.create_topics(
+                {name: dict(spec) for name in missing}, timeout_ms=int(timeout_s * 1000), raise_errors=False
+            )
+            for topic in result["topics"]:
+                code = topic["error_code"]
+                if code not in (0, _TOPIC_ALREADY_EXISTS):
+                    error = for_code(code)
+                    raise error(f"creating topic {topic['name']!r}: {topic.get('error_message') or error.__name__}")
+        admin.wait_for_topics(names, timeout_ms=int(timeout_s * 1000))
+    return names
+
+
+def partitions_of(admin: KafkaAdminClient, topic: str) -> list[int]:
+    """Partition ids of ``topic``; raises the broker's error (e.g. ``UnknownTopicOrPartitionError``) if it has none."""
+    (described,) = admin.describe_topics([topic])
+    if described["error_code"]:
+        raise for_code(described["error_code"])(f"describing topic {topic!r}")
+    return sorted(p["partition_index"] for p in described["partitions"])
+
+
+def end_offsets(settings: Settings, topic: str, *, timeout_s: float = 30.0) -> dict[int, int]:
+    """Latest offset (offset of the next message) of each partition of ``topic``."""
+    with admin_client(settings, timeout_s=timeout_s) as admin:
+        specs = {TopicPartition(topic, p): OffsetSpec.LATEST for p in partitions_of(admin, topic)}
+        found = admin.list_partition_offsets(specs)
+    return {tp.partition: int(offsets.offset) for tp, offsets in found.items()}
+
+
+def committed_offsets(settings: Settings, group: str, topic: str, *, timeout_s: float = 30.0) -> dict[int, int]:
+    """Offsets ``group`` has committed on ``topic``, by partition; partitions without a commit are left out.
+
+    Retriable errors (e.g. the offsets topic still being created on a fresh broker) are retried until ``timeout_s``.
+    """
+    deadline = time.monotonic() + timeout_s
+    with admin_client(settings, timeout_s=timeout_s) as admin:
+        while True:
+            try:
+                by_group: dict[str, dict[TopicPartition, Any]] = admin.list_group_offsets({group: None})
+                break
+            except KafkaError as exc:
+                if not exc.retriable or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    return {
+        tp.partition: int(meta.offset)
+        for tp, meta in by_group.get(group, {}).items()
+        if tp.topic == topic and meta.offset >= 0
+    }
+
+
+def wait_for_broker(settings: Settings, timeout: float = 60.0, *, poll_s: float = 0.5) -> dict[str, Any]:
+    """Block until the cluster answers a metadata request with at least one unfenced broker; returns the description.
+
+    Raises ``TimeoutError`` after ``timeout`` seconds with the last error seen.
+    """
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"Kafka at {settings.kafka_bootstrap} not ready after {timeout:.0f}s: {last_error}")
+        try:
+            with admin_client(settings, timeout_s=min(remaining, 5.0)) as admin:
+                cluster: dict[str, Any] = admin.describe_cluster()
+            if any(not broker.get("is_fenced", False) for broker in cluster["brokers"]):
+                return cluster
+            last_error = RuntimeError("all brokers are fenced")
+        except (KafkaError, OSError) as exc:
+            last_error = exc
+        time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
