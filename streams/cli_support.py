@@ -14,15 +14,23 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from streams.config import Settings
 from streams.ingest import IngestError, IngestLimits, parse_message, sniff_format
 
-INPUT_SUFFIXES = (".txt", ".json", ".xml")
+SKIPPED_SUFFIXES = (".md",)
+
+
+def _pushable(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith(".") and path.suffix.lower() not in SKIPPED_SUFFIXES
 
 
 def input_files(paths: Iterable[Path]) -> list[Path]:
-    """Files to push: the given files, and .txt/.json/.xml files under given folders (sorted)."""
+    """Files to push: the given files, and every file under given folders except Markdown and hidden ones (sorted).
+
+    Folders usually hold .txt/.json/.xml stories; other files are pushed too, so malformed samples reach the
+    dead-letter topic like any bad producer's message would.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES))
+            found.extend(sorted(p for p in path.rglob("*") if _pushable(p) and not any(part.startswith(".") for part in p.relative_to(path).parts)))
         elif path.is_file():
             found.append(path)
         else:

@@ -92,6 +92,19 @@ class Settings(BaseSettings):
         """Settings as a dict safe to log: secrets are masked."""
         return self.model_dump(mode="json")  # SecretStr dumps as '**********'
 
+    def as_env(self) -> dict[str, str]:
+        """These settings as ``WIRESTREAM_*`` environment variables (to start a worker process with them)."""
+        env: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            env[f"WIRESTREAM_{name.upper()}"] = str(value)
+        return env
+
     def iptc_topic_name(self, slug: str) -> str:
         """Kafka topic name for one IPTC top-level topic slug."""
         return f"{self.topic_by_iptc_prefix}{slug}"
