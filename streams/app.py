@@ -50,6 +50,7 @@ def create_app(settings: Settings) -> faust.App:
         topic_replication_factor=settings.replication_factor,
         topic_allow_declare=False,  # topics are created by streams.kafka_admin.ensure_topics
         processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",  # a new group must not skip stories pushed before it joined
         web_enabled=False,
         datadir=str(settings.home / "faust-data"),
         Worker="streams.worker:WirestreamWorker",
