@@ -1,0 +1,169 @@
+"""Cluster the mentions of one story into entities.
+
+A mention joins an entity when, ignoring titles ("President") and possessives:
+* it has the same words as one of the entity's mentions;
+* it is the end of a person's name ("Harris" -> "Kamala Harris"), whatever type the model gave it;
+* it is a contiguous run of another same-type name's words ("Leicestershire" -> "Leicestershire CCC");
+* it is the acronym of the entity's name ("WHO" -> "World Health Organization").
+Ambiguous short forms (matching two entities) stay separate. The canonical name is the longest form; the type is
+a vote over mentions (longer forms weigh more), ties broken PERSON > ORG > GPE > LOC > MISC.
+:func:`propagate` then adds occurrences of an entity's names that the model missed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from schemas.models import EntityType
+from streams.enrich import resources
+from streams.enrich.document import Document
+from streams.enrich.entities import RawMention, Sentence, sentence_index
+
+TYPE_PRECEDENCE: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE", "LOC", "MISC")
+_POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
+_WORDS = re.compile(r"[\w.&'\u2019-]+")
+
+
+@cache
+def _titles() -> tuple[tuple[str, ...], ...]:
+    """Titles as lower-case word tuples, longest first."""
+    return tuple(sorted((tuple(t.lower().split()) for t in resources.word_list("titles.txt")), key=len, reverse=True))
+
+
+@cache
+def _connectors() -> frozenset[str]:
+    return frozenset(w.lower() for w in resources.word_list("name_connectors.txt"))
+
+
+def name_words(text: str) -> tuple[str, ...]:
+    """The words of a mention as written, without leading titles or a trailing possessive."""
+    words = _WORDS.findall(_POSSESSIVE.sub("", text.strip()))
+    lowered = [w.lower() for w in words]
+    for title in _titles():
+        if len(words) > len(title) and tuple(lowered[: len(title)]) == title:
+            words = words[len(title) :]
+            break
+    return tuple(words)
+
+
+def acronym(words: Sequence[str]) -> str:
+    """Initials of the capitalised words of a name ("World Health Organization" -> "WHO")."""
+    return "".join(w[0] for w in words if w[:1].isupper() and w.lower() not in _connectors()).upper()
+
+
+@dataclass
+class Cluster:
+    """One entity of a story under construction."""
+
+    mentions: list[RawMention] = field(default_factory=list)
+    forms: set[tuple[str, ...]] = field(default_factory=set)  # lower-cased word tuples of its mentions
+
+    @property
+    def name(self) -> str:
+        """The longest form (most words, then most characters; first seen on ties), titles removed."""
+        best = max(self.mentions, key=lambda m: (len(name_words(m.text)), len(m.text), -self.mentions.index(m)))
+        return " ".join(name_words(best.text)) or best.text
+
+    @property
+    def type(self) -> EntityType:
+        """Vote of the mentions' types; longer forms weigh more; ties go by :data:`TYPE_PRECEDENCE`."""
+        votes: Counter[str] = Counter()
+        for m in self.mentions:
+            votes[m.type] += len(name_words(m.text)) or 1
+        return min(votes, key=lambda t: (-votes[t], TYPE_PRECEDENCE.index(t)))  # type: ignore[return-value,arg-type]
+
+    @property
+    def longest(self) -> tuple[str, ...]:
+        return max(self.forms, key=len) if self.forms else ()
+
+
+def _contains(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
+    n = len(short)
+    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
+
+
+def _matches(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype: EntityType) -> bool:
+    if words in cluster.forms:
+        return True
+    ctype = cluster.type
+    for form in cluster.forms:
+        if len(form) <= len(words):
+            continue
+        if ctype == "PERSON" and form[-len(words) :] == words:
+            return True
+        if ctype == mtype and _contains(form, words):
+            return True
+    if len(raw) == 1 and raw[0].isupper() and 2 <= len(raw[0]) <= 6:
+        return any(len(m.text.split()) > 1 and acronym(name_words(m.text)) == raw[0] for m in cluster.mentions)
+    return False
+
+
+def cluster_mentions(mentions: Sequence[RawMention]) -> list[Cluster]:
+    """Entities of a story from its mentions; clusters come out in order of first mention."""
+    order = {id(m): i for i, m in enumerate(mentions)}
+    clusters: list[Cluster] = []
+    for m in sorted(mentions, key=lambda m: (-len(name_words(m.text)), -len(m.text), order[id(m)])):
+        raw = name_words(m.text)
+        words = tuple(w.lower() for w in raw)
+        if not words:
+            continue
+        hits = [c for c in clusters if _matches(c, words, raw, m.type)]
+        if len(hits) == 1 or (hits and all(words in c.forms for c in hits[:1])):
+            target = hits[0]
+        else:
+            target = Cluster()
+            clusters.append(target)
+        target.mentions.append(m)
+        target.forms.add(words)
+    for c in clusters:
+        c.mentions.sort(key=lambda m: order[id(m)])
+    clusters.sort(key=lambda c: order[id(c.mentions[0])])
+    return clusters
+
+
+def propagate(doc: Document, clusters: Sequence[Cluster], sentences: Sequence[Sentence],
+              casing: dict[str, str]) -> None:
+    """Add to each entity the occurrences of its names (and a person's surname) that the model missed.
+
+    Only capitalised, whole-word occurrences count, and never a name whose usual casing is lower case
+    (a surname like "May" or "Such" would match ordinary words).
+    """
+    taken: dict[str, list[tuple[int, int]]] = {"headline": [], "body": []}
+    for c in clusters:
+        for m in c.mentions:
+            taken[m.field].append((m.start, m.end))
+    forms: dict[str, Cluster] = {}
+    ambiguous: set[str] = set()
+    for c in clusters:
+        names = {" ".join(name_words(m.text)) for m in c.mentions}
+        if c.type == "PERSON":
+            names |= {name_words(m.text)[-1] for m in c.mentions if len(name_words(m.text)) > 1}
+        for name in names:
+            if len(name) < 3 or not name[:1].isupper() or (casing.get(name.lower(), name)[:1].islower()):
+                continue
+            if name in forms and forms[name] is not c:
+                ambiguous.add(name)
+            forms[name] = c
+    for name in ambiguous:
+        forms.pop(name, None)
+    if not forms:
+        return
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+                         + r")(?![\w-])")
+    for fname in ("headline", "body"):
+        text: str = getattr(doc, fname)
+        field_sents = [s for s in sentences if s.field == fname]
+        for hit in pattern.finditer(text):
+            s, e = hit.span()
+            if any(a < e and s < b for a, b in taken[fname]):
+                continue
+            c = forms[hit.group(0)]
+            c.mentions.append(RawMention(hit.group(0), fname, s, e, sentence_index(field_sents, s),  # type: ignore[arg-type]
+                                         c.type, "PROPAGATED"))
+            taken[fname].append((s, e))
+    for c in clusters:
+        c.mentions.sort(key=lambda m: (m.field != "headline", m.start))

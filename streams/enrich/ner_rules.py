@@ -1,0 +1,129 @@
+"""Post-rules over spaCy's entity mentions for news text, driven by lists in ``streams/enrich/data``.
+
+* news agencies (``news_agencies.txt``) are organisations, found even where the model missed them;
+* a one-word mention opening a line whose usual casing is lower case ("Attendance", "Extras") is dropped;
+* in sports stories, a place that is not a country (``countries.txt``) standing next to a score or result
+  names a club or team ("Leicestershire beat Somerset", "CHICAGO 72 62") -> ORG; datelines stay places.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from streams.enrich import resources
+from streams.enrich.document import Document
+
+if TYPE_CHECKING:
+    from streams.enrich.entities import RawMention, Sentence
+
+_SPORT_MIN_WORDS = 4
+_NUMBER_AFTER = re.compile(r"\s*(\(\w[\w .]*\)\s*)?\d")
+_DATE_AFTER = re.compile(r"\s*\d{4}-\d\d-\d\d|\s*,?\s*\(?\w+\s+\d{1,2}\b")
+_RESULT_WORDS = re.compile(r"\b(beat|beats|drew|draw|lost to|defeated|v|vs|at|halftime|half-time)\b", re.I)
+_WORD = re.compile(r"[a-z]+(?: [a-z]+)?")
+
+
+@dataclass(frozen=True)
+class NerRules:
+    """Type corrections for mentions the statistical model gets wrong in news text."""
+
+    agencies: frozenset[str]
+    agency_pattern: re.Pattern[str] | None
+    countries: frozenset[str]
+    sport_words: frozenset[str]
+    casing: dict[str, str]
+
+    @classmethod
+    def load(cls) -> NerRules:
+        """Rules with their reference lists loaded from the data folder."""
+        agencies = resources.word_list("news_agencies.txt")
+        pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(agencies, key=len, reverse=True))
+                             + r")(?![\w-])") if agencies else None
+        return cls(
+            agencies=agencies,
+            agency_pattern=pattern,
+            countries=frozenset(c.lower() for c in resources.word_list("countries.txt")),
+            sport_words=frozenset(w.lower() for w in resources.word_list("sport_words.txt")),
+            casing={k.lower(): v for k, v in resources.mapping("truecase.tsv").items()},
+        )
+
+    def apply(self, doc: Document, mentions: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
+        """``mentions`` with corrected types, dropped false positives and added agencies, in text order."""
+        sport = self.is_sport(doc)
+        out: list[RawMention] = []
+        for m in mentions:
+            text = doc.headline if m.field == "headline" else doc.body
+            if self._line_initial_common_word(m, text):
+                continue
+            if m.text in self.agencies:
+                m = replace(m, type="ORG", label="RULE")
+            elif sport and m.type in ("GPE", "LOC", "PERSON") and self._names_team(m, text):
+                m = replace(m, type="ORG", label="RULE")
+            out.append(m)
+        out.extend(self._missed_agencies(doc, out, sentences))
+        out.sort(key=lambda m: (m.field != "headline", m.start))
+        return out
+
+    def is_sport(self, doc: Document) -> bool:
+        """True for sports stories: a sport word opens the headline, or sport words are frequent."""
+        head = doc.headline.lower()
+        first = _WORD.match(head)
+        if first and (first.group(0) in self.sport_words or first.group(0).split(" ")[0] in self.sport_words):
+            return True
+        words = re.findall(r"[a-z]+", doc.body[:3000].lower())
+        return sum(w in self.sport_words for w in words) >= _SPORT_MIN_WORDS
+
+    def _names_team(self, m: RawMention, text: str) -> bool:
+        if m.text.lower() in self.countries:
+            return False
+        after = text[m.end : m.end + 40]
+        if _DATE_AFTER.match(after):  # dateline ("LONDON 1996-08-30", "CHICAGO, Aug 30")
+            return False
+        if m.type == "PERSON":
+            # a person's name next to a score is normal (tennis, golf); only one-word names in result lines
+            return " " not in m.text and "." not in m.text and bool(_NUMBER_AFTER.match(after)) \
+                and self.casing.get(m.text.lower(), m.text)[:1].isupper() and _line_has_numbers(text, m.start)
+        if _NUMBER_AFTER.match(after):
+            return True
+        line = _line_of(text, m.start)
+        return bool(_RESULT_WORDS.search(line))
+
+    def _line_initial_common_word(self, m: RawMention, text: str) -> bool:
+        if " " in m.text or m.text.isupper():
+            return False
+        line_start = text.rfind("\n", 0, m.start) + 1
+        if text[line_start : m.start].strip():
+            return False
+        usual = self.casing.get(m.text.lower())
+        return usual is not None and usual.islower()
+
+    def _missed_agencies(self, doc: Document, found: Sequence[RawMention],
+                         sentences: Sequence[Sentence]) -> list[RawMention]:
+        from streams.enrich.entities import RawMention, sentence_index
+
+        if self.agency_pattern is None:
+            return []
+        added: list[RawMention] = []
+        for field in ("headline", "body"):
+            text = doc.headline if field == "headline" else doc.body
+            taken = [(m.start, m.end) for m in found if m.field == field]
+            field_sents = [s for s in sentences if s.field == field]
+            for hit in self.agency_pattern.finditer(text):
+                s, e = hit.span()
+                if any(a < e and s < b for a, b in taken):
+                    continue
+                added.append(RawMention(hit.group(0), field, s, e, sentence_index(field_sents, s), "ORG", "RULE"))  # type: ignore[arg-type]
+        return added
+
+
+def _line_of(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _line_has_numbers(text: str, offset: int) -> bool:
+    return len(re.findall(r"\d+", _line_of(text, offset))) >= 2

@@ -1,0 +1,78 @@
+"""Recase lines written in capitals ("CRICKET - LEICESTERSHIRE TAKE OVER") so the NER model sees normal casing.
+
+The result always has the same length as the input, so character offsets found in it hold for the original.
+A word's casing comes from ``data/truecase.tsv`` (its usual form in running news text) when listed there,
+else function words (``data/function_words.txt``) are lower-cased and other words title-cased.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from streams.enrich import resources
+
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019.-][^\W\d_]+)*\.?", re.UNICODE)
+_MIN_LETTERS = 6
+_UPPER_SHARE = 0.8
+
+
+@cache
+def _lexicon() -> dict[str, str]:
+    return {k.lower(): v for k, v in resources.mapping("truecase.tsv").items()}
+
+
+@cache
+def _function_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in resources.word_list("function_words.txt"))
+
+
+def is_shouting(line: str) -> bool:
+    """True when nearly all cased letters of ``line`` are capitals (and there are enough of them)."""
+    upper = lower = 0
+    for ch in line:
+        if ch.isupper():
+            upper += 1
+        elif ch.islower():
+            lower += 1
+    return upper >= _MIN_LETTERS and upper >= _UPPER_SHARE * (upper + lower)
+
+
+def _recase_word(word: str, first: bool) -> str:
+    low = word.lower()
+    known = _lexicon().get(low)
+    if known is not None:
+        cased = known
+    elif low in _function_words():
+        cased = low
+    elif len(word) <= 3 and "." in word:  # initials and abbreviations: "U.S.", "A."
+        cased = word
+    else:
+        cased = word[:1] + low[1:]
+    if first:
+        cased = cased[:1].upper() + cased[1:]
+    return cased if len(cased) == len(word) else word
+
+
+def _recase_line(line: str) -> str:
+    parts: list[str] = []
+    last = 0
+    for i, m in enumerate(_WORD.finditer(line)):
+        parts.append(line[last : m.start()])
+        parts.append(_recase_word(m.group(0), first=i == 0))
+        last = m.end()
+    parts.append(line[last:])
+    return "".join(parts)
+
+
+def recase_shouting(text: str) -> str:
+    """``text`` with every all-capitals line recased; other lines unchanged; same length as ``text``."""
+    if not any(ch.isupper() for ch in text):
+        return text
+    lines = text.split("\n")
+    changed = False
+    for i, line in enumerate(lines):
+        if is_shouting(line):
+            lines[i] = _recase_line(line)
+            changed = True
+    return "\n".join(lines) if changed else text
