@@ -14,7 +14,7 @@ JSON Schema files exported from these models live in ``schemas/json/`` (see ``sc
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -214,7 +214,7 @@ class EnrichedStory(_Model):
 # --------------------------------------------------------------------------- dead letters
 
 
-class ReasonCode(str, Enum):
+class ReasonCode(StrEnum):
     """Stable reason codes carried by dead letters and the `reason` metric label."""
 
     EMPTY = "empty"
