@@ -125,3 +125,14 @@ def wait_for_broker(settings: Settings, timeout: float = 60.0, *, poll_s: float 
         except (KafkaError, OSError) as exc:
             last_error = exc
         time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
+
+
+def delete_topics(settings: Settings, names: Sequence[str], *, timeout_s: float = 30.0) -> None:
+    """Delete ``names``; topics that do not exist are ignored."""
+    if not names:
+        return
+    with admin_client(settings, timeout_s=timeout_s) as admin:
+        existing = set(admin.list_topics())
+        present = [name for name in names if name in existing]
+        if present:
+            admin.delete_topics(present, timeout_ms=int(timeout_s * 1000))

@@ -242,6 +242,16 @@ def _port_open(port: int, host: str = "127.0.0.1", timeout_s: float = 0.5) -> bo
         return False
 
 
+def _wait_port_closed(port: int, timeout_s: float) -> bool:
+    """True once nothing listens on ``port`` (a killed JVM can hold it for a moment while its threads exit)."""
+    deadline = time.monotonic() + timeout_s
+    while _port_open(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def _tail(path: Path, chars: int = 3000) -> str:
     try:
         return path.read_text(encoding="utf-8", errors="replace")[-chars:]
@@ -385,7 +395,7 @@ def up(
                 pid = None
         if pid is None:
             paths.pid_file.unlink(missing_ok=True)
-            if _port_open(settings.kafka_port):
+            if not _wait_port_closed(settings.kafka_port, timeout_s=10.0):
                 raise BrokerError(
                     f"port {settings.kafka_port} is in use by a process that is not this broker "
                     f"(home {settings.home}); stop it or set WIRESTREAM_KAFKA_PORT"
