@@ -155,8 +155,10 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
         (
             PanelSpec(
                 "Consumer lag by partition (messages)", "timeseries",
-                (Query("sum by (topic, partition) (wirestream_consumer_lag_messages)", "{{topic}}/{{partition}}"),),
-                "End offset minus committed offset. Alert: growing for 5 minutes.", stacked=True,
+                (Query("max by (topic, partition) (wirestream_consumer_lag_messages)", "{{topic}}/{{partition}}"),),
+                "End offset minus committed offset (every worker reports the group's lag: max, not sum). "
+                "Alert: growing for 5 minutes.",
+                stacked=True,
             ),
             PanelSpec(
                 "Consumer lag by partition (seconds)", "timeseries",
@@ -166,7 +168,7 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
             PanelSpec(
                 "Offsets committed per second by partition", "timeseries",
                 (Query(
-                    f"sum by (topic, partition) (rate(wirestream_committed_offset[{RATE}]))", "{{topic}}/{{partition}}"
+                    f"max by (topic, partition) (rate(wirestream_committed_offset[{RATE}]))", "{{topic}}/{{partition}}"
                 ),),
                 "Commit progress; flat at zero while lag is above zero is the silent stall (alert).", unit="reqps",
             ),
