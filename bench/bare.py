@@ -1,0 +1,90 @@
+"""Bare mode: the enrichment library alone, one process per core, each enriching its share in worker-sized batches."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from streams.enrich.document import Document
+
+
+@dataclass(frozen=True, slots=True)
+class BareResult:
+    """One timed pass over a corpus."""
+
+    stories: int
+    processes: int
+    seconds: float
+    words: int
+
+    @property
+    def rate(self) -> float:
+        return self.stories / self.seconds if self.seconds > 0 else 0.0
+
+
+def _child(conn: Connection, threads: int, max_entities: int, batch_size: int) -> None:
+    """Load the models like the worker does, then time each share of documents sent over ``conn``."""
+    from streams.enrich.pipeline import EnrichConfig, Enricher
+
+    enricher = Enricher.load(EnrichConfig(threads=threads, max_entities=max_entities))
+    enricher.enrich_batch([Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")])
+    conn.send(("ready", os.getpid()))
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            return
+        docs: list[Document] = msg
+        start = time.perf_counter()
+        for i in range(0, len(docs), batch_size):
+            enricher.enrich_batch(docs[i : i + batch_size])
+        conn.send(("done", time.perf_counter() - start))
+
+
+class BarePool:
+    """``processes`` spawned enrichment processes (models loaded once), driven share by share."""
+
+    def __init__(self, processes: int, *, threads: int, max_entities: int, batch_size: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.batch_size = batch_size
+        self._conns: list[Connection] = []
+        self.procs: list[Any] = []
+        for _ in range(processes):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_child, args=(child, threads, max_entities, batch_size), daemon=True)
+            proc.start()
+            self._conns.append(parent)
+            self.procs.append(proc)
+
+    def wait_ready(self, timeout: float = 600) -> None:
+        for conn, proc in zip(self._conns, self.procs, strict=True):
+            if not conn.poll(timeout):
+                raise TimeoutError(f"bare process {proc.pid} did not load its models in {timeout:.0f}s")
+            conn.recv()
+
+    def run(self, docs: Sequence[Document], processes: int | None = None) -> BareResult:
+        """Enrich ``docs`` split evenly (in whole batches) over the first ``processes`` processes at once."""
+        n = processes or len(self.procs)
+        shares: list[list[Document]] = [[] for _ in range(n)]
+        for b, i in enumerate(range(0, len(docs), self.batch_size)):
+            shares[b % n].extend(docs[i : i + self.batch_size])
+        for conn, share in zip(self._conns, shares, strict=False):
+            conn.send(share)
+        elapsed = [conn.recv()[1] for conn in self._conns[:n]]
+        words = sum(len(d.body.split()) + len(d.headline.split()) for d in docs)
+        return BareResult(len(docs), n, max(elapsed), words)
+
+    def close(self) -> None:
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        for proc in self.procs:
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)

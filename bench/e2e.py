@@ -1,0 +1,267 @@
+"""End-to-end modes: real workers (and the naive peer) on the benchmark's broker, fed and drained by the bench."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from subprocess import Popen
+from typing import TYPE_CHECKING
+
+from bench.corpus import BenchStory
+from bench.kafka_io import Collector, Feeder
+from bench.naive import NaivePeer
+from bench.procs import free_port, peak_rss_mb, tree_cpu
+from bench.stats import (
+    Buckets,
+    add_buckets,
+    bucket_quantile,
+    completion_rate,
+    histogram_buckets,
+    percentile,
+    sub_buckets,
+)
+from streams.config import Settings
+from streams.demo import metrics_text, start_worker, stop_worker, wait_until_ready
+
+if TYPE_CHECKING:
+    from bench.run import Plan
+
+Say = Callable[[str], None]
+FRESHNESS = "wirestream_freshness_seconds"
+
+
+@dataclass
+class Window:
+    """One sustained-rate measurement."""
+
+    workers: int
+    stories: int
+    seconds: float
+    rate: float
+    cpu: dict[str, float] = field(default_factory=dict)  # cores used during the window, per process role
+
+
+@dataclass
+class Latency:
+    """Open-loop latency at a fixed rate."""
+
+    rate: float
+    sent: int
+    received: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    freshness_buckets: dict[str, float] = field(default_factory=dict)
+    freshness_p50_ms: float = math.nan
+    freshness_p99_ms: float = math.nan
+
+
+@dataclass
+class E2EResult:
+    one: Window
+    many: Window | None
+    latency: Latency
+    rss_mb: list[dict[str, float]]
+    dead_letters: int
+    duplicates: int
+
+    @property
+    def rate_one(self) -> float:
+        return self.one.rate
+
+    @property
+    def rate_many(self) -> float | None:
+        return self.many.rate if self.many else None
+
+    @property
+    def max_worker_rss_mb(self) -> float:
+        """Peak RSS of the largest worker: its main process plus its enrichment child."""
+        return max((sum(r.values()) for r in self.rss_mb), default=math.nan)
+
+
+@dataclass
+class NaiveResult:
+    window: Window
+    rss_mb: dict[str, float]
+
+    @property
+    def rate(self) -> float:
+        return self.window.rate
+
+
+@dataclass
+class WorkerProc:
+    settings: Settings
+    proc: Popen[bytes]
+    log: Path
+
+
+def mode_settings(settings: Settings, name: str) -> Settings:
+    """Own consumer group and raw/enriched/dead-letter topics for one mode (IPTC topics are shared)."""
+    return settings.model_copy(
+        update={
+            "app_id": f"wirestream-{name}",
+            "topic_raw": f"wire.raw.{name}",
+            "topic_enriched": f"wire.enriched.{name}",
+            "topic_deadletter": f"wire.deadletter.{name}",
+        }
+    )
+
+
+def _prepare(stack: ExitStack, settings: Settings, corpus: list[BenchStory], tag: str) -> tuple[Collector, Feeder]:
+    from streams.enrich.iptc import TOP_LEVEL
+    from streams.kafka_admin import ensure_topics
+
+    ensure_topics(settings, [t.slug for t in TOP_LEVEL])
+    collector = Collector(settings)
+    collector.start()
+    stack.callback(collector.stop)
+    collector.wait_ready()
+    feeder = Feeder(settings, corpus, tag)
+    stack.callback(feeder.close)
+    return collector, feeder
+
+
+def launch(stack: ExitStack, settings: Settings, index: int) -> WorkerProc:
+    """Start worker ``index`` with its own metrics port and home; stopped when ``stack`` closes."""
+    home = settings.home / f"worker-{settings.app_id}-{index}"
+    ws = settings.model_copy(update={"metrics_port": free_port(), "home": home})
+    log = home / "worker.log"
+    proc = start_worker(ws, log, extra_env=ws.as_env())
+    stack.callback(stop_worker, proc)
+    return WorkerProc(ws, proc, log)
+
+
+def _ready(worker: WorkerProc) -> None:
+    try:
+        wait_until_ready(worker.settings, worker.proc, timeout=300)
+    except Exception as exc:
+        tail = worker.log.read_text(errors="replace")[-3000:] if worker.log.exists() else ""
+        raise RuntimeError(f"worker did not start ({exc}):\n{tail}") from None
+
+
+def _enriched_total(worker: WorkerProc) -> float:
+    text = metrics_text(worker.settings) or ""
+    for line in text.splitlines():
+        if line.startswith("wirestream_stories_enriched_total "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def _wait(cond: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.2)
+
+
+def _cpu(pids: dict[str, int]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for role, pid in pids.items():
+        for part, secs in tree_cpu(pid).items():
+            out[f"{role}.{part}"] = secs
+    return out
+
+
+def measure(collector: Collector, plan: Plan, workers: int, pids: dict[str, int], say: Say) -> Window:
+    """Wait the warm-up, then measure the completion rate over one window (and the CPU each process used)."""
+    time.sleep(plan.warmup_s)
+    cpu0, t0 = _cpu(pids), time.time()
+    time.sleep(plan.window_s)
+    cpu1, t1 = _cpu(pids), time.time()
+    stories, rate = completion_rate(collector.arrivals(), t0, t1)
+    cpu = {k: round((cpu1[k] - cpu0.get(k, 0.0)) / (t1 - t0), 3) for k in cpu1}
+    say(f"  {workers} worker(s): {stories} stories in {t1 - t0:.0f}s, {rate:.2f} stories/s; cores used {cpu}")
+    return Window(workers, stories, t1 - t0, rate, cpu)
+
+
+def _freshness(workers: list[WorkerProc]) -> Buckets:
+    total: Buckets = {}
+    for w in workers:
+        total = add_buckets(total, histogram_buckets(metrics_text(w.settings) or "", FRESHNESS))
+    return total
+
+
+def _latency(
+    collector: Collector, feeder: Feeder, workers: list[WorkerProc], rate: float, plan: Plan, say: Say
+) -> Latency:
+    say(f"latency: open loop at {rate:.2f} stories/s for {plan.latency_s:.0f}s ...")
+    before = _freshness(workers)
+    keys = feeder.open_loop(rate, plan.latency_s)
+    deadline = time.monotonic() + 60
+    while len(collector.arrival_of(keys)) < len(keys) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    arrived = collector.arrival_of(keys)
+    lat = [(arrived[k] - feeder.sent_at[k]) * 1000 for k in keys if k in arrived]
+    fresh = sub_buckets(_freshness(workers), before)
+    result = Latency(
+        rate=rate, sent=len(keys), received=len(lat),
+        p50_ms=percentile(lat, 50), p95_ms=percentile(lat, 95), p99_ms=percentile(lat, 99), max_ms=max(lat, default=math.nan),
+        freshness_buckets={("+Inf" if math.isinf(le) else f"{le:g}"): n for le, n in fresh.items()},
+        freshness_p50_ms=bucket_quantile(fresh, 0.5) * 1000, freshness_p99_ms=bucket_quantile(fresh, 0.99) * 1000,
+    )  # fmt: skip
+    say(
+        f"  p50 {result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms, p99 {result.p99_ms:.0f} ms ({result.received}/{result.sent})"
+    )
+    return result
+
+
+def _backlog(plan: Plan, workers: int) -> int:
+    """Stories kept waiting in the raw topic: enough that no worker ever idles, little enough to drain fast."""
+    return plan.batch_size * (2 * workers + 1)
+
+
+def run_e2e(settings: Settings, plan: Plan, corpus: list[BenchStory], run_id: str, say: Say) -> E2EResult:
+    """1 worker, then ``plan.workers`` in the same group, then open-loop latency on them; peak RSS at the end."""
+    with ExitStack() as local:
+        s = mode_settings(settings, f"bench-{run_id}-e2e")
+        collector, feeder = _prepare(local, s, corpus, "e2e")
+        say(f"e2e: starting 1 worker (enrich mode {s.enrich_mode}) ...")
+        workers = [launch(local, s, 0)]
+        feeder.keep_backlog(collector, _backlog(plan, 1))
+        _ready(workers[0])
+        _wait(lambda: collector.done() > 0, 300, "the first enriched story")
+        one = measure(collector, plan, 1, {"w0": workers[0].proc.pid}, say)
+        many = None
+        if plan.workers > 1:
+            say(f"e2e: adding {plan.workers - 1} worker(s) to the group ...")
+            feeder.backlog = _backlog(plan, plan.workers)
+            extra = [launch(local, s, i) for i in range(1, plan.workers)]
+            for w in extra:
+                _ready(w)
+            workers += extra
+            for w in extra:
+                _wait(lambda w=w: _enriched_total(w) > 0, 300, f"worker {w.proc.pid} to enrich")
+            many = measure(collector, plan, plan.workers, {f"w{i}": w.proc.pid for i, w in enumerate(workers)}, say)
+        feeder.stop()
+        say("e2e: draining the backlog ...")
+        _wait(lambda: collector.done() >= feeder.sent, 300, "the backlog to drain")
+        best = max(one.rate, many.rate if many else 0.0)
+        latency = _latency(collector, feeder, workers, best / 2, plan, say)
+        rss = [peak_rss_mb(w.proc.pid) for w in workers]
+        say(f"e2e: peak RSS per worker (MiB) {[{k: round(v) for k, v in r.items()} for r in rss]}")
+        result = E2EResult(one, many, latency, rss, collector.dead_letters, collector.duplicates)
+    return result
+
+
+def run_naive(settings: Settings, plan: Plan, corpus: list[BenchStory], run_id: str, say: Say) -> NaiveResult:
+    """The naive kafka-python loop, one process, same backlog policy as one worker."""
+    with ExitStack() as local:
+        s = mode_settings(settings, f"bench-{run_id}-naive")
+        collector, feeder = _prepare(local, s, corpus, "naive")
+        say("naive: starting the kafka-python loop ...")
+        peer = NaivePeer(s)
+        local.callback(peer.close)
+        feeder.keep_backlog(collector, _backlog(plan, 1))
+        peer.wait_ready()
+        _wait(lambda: collector.done() > 0, 300, "the naive peer's first story")
+        assert peer.proc.pid is not None
+        window = measure(collector, plan, 1, {"naive": peer.proc.pid}, say)
+        rss = peak_rss_mb(peer.proc.pid)
+        return NaiveResult(window, rss)

@@ -1,0 +1,216 @@
+"""`make bench`: end-to-end throughput and latency of wirestream against the bare enrichment library.
+
+One run, on the same stories: bare library (one process per core), end-to-end through a real local broker with
+1 worker and with one worker per core, a naive kafka-python peer, open-loop latency at half the measured maximum,
+and peak memory per worker. Prints a table and, last, the summary line; writes bench/results/bench-<ts>.json.
+Everything it starts (broker, workers, child processes) is stopped on exit, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import shutil
+import signal
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from types import FrameType
+from typing import Any
+
+from bench.bare import BarePool, BareResult
+from bench.corpus import REPO, BenchStory, load_sources, make_corpus, mixed_corpus
+from bench.e2e import E2EResult, run_e2e, run_naive
+from bench.procs import cores, cpu_model, peak_rss_mb
+from bench.report import render
+from streams.config import Settings
+
+RESULTS = REPO / "bench" / "results"
+BENCH_HOME = REPO / ".wirestream" / "kafka-bench"
+SHORT, LONG = 300, 800
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How long each part runs."""
+
+    window_s: float
+    warmup_s: float
+    latency_s: float
+    bare_budget_s: float
+    corpus: int
+    workers: int
+    batch_size: int
+    enrich_mode: str
+    kafka_port: int
+    partitions: int
+
+
+def parse_args(argv: list[str] | None) -> Plan:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="~2-minute smoke run (short windows)")
+    p.add_argument("--window", type=float, help="seconds of each sustained-rate window (default 60, quick 15)")
+    p.add_argument("--warmup", type=float, help="seconds after the first output before measuring (default 10, quick 4)")
+    p.add_argument("--latency", type=float, help="seconds of the open-loop latency run (default 60, quick 15)")
+    p.add_argument(
+        "--bare-budget", type=float, help="target seconds of the 4 size/count bare runs (default 60, quick 20)"
+    )
+    p.add_argument("--workers", type=int, default=cores(), help="workers of the multi-worker run (default: cores)")
+    p.add_argument("--batch-size", type=int, default=Settings().batch_size)
+    p.add_argument("--enrich-mode", choices=["process", "thread"], default=Settings().enrich_mode)
+    p.add_argument("--kafka-port", type=int, default=19292, help="port of the benchmark's own broker (+1: controller)")
+    a = p.parse_args(argv)
+    q = a.quick
+    return Plan(
+        window_s=a.window or (15.0 if q else 60.0),
+        warmup_s=a.warmup if a.warmup is not None else (4.0 if q else 10.0),
+        latency_s=a.latency or (15.0 if q else 60.0),
+        bare_budget_s=a.bare_budget or (20.0 if q else 60.0),
+        corpus=96,
+        workers=max(1, a.workers),
+        batch_size=a.batch_size,
+        enrich_mode=a.enrich_mode,
+        kafka_port=a.kafka_port,
+        partitions=max(4, 2 * a.workers),
+    )
+
+
+def say(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def start_broker(stack: ExitStack, plan: Plan, run_id: str) -> Settings:
+    """The benchmark's own broker (fresh data, shared jar cache); stopped and wiped when ``stack`` closes."""
+    from streams import kafka_local
+
+    base = Settings()
+    settings = base.model_copy(
+        update={
+            "home": BENCH_HOME,
+            "kafka_port": plan.kafka_port,
+            "kafka_controller_port": plan.kafka_port + 1,
+            "kafka_bootstrap": f"127.0.0.1:{plan.kafka_port}",
+            "kafka_security_protocol": "PLAINTEXT",
+            "kafka_sasl_mechanism": None,
+            "partitions": plan.partitions,
+            "batch_size": plan.batch_size,
+            "enrich_mode": plan.enrich_mode,
+            "topic_by_iptc_prefix": f"bench.{run_id}.topic.",
+        }
+    )
+    data = kafka_local.BrokerPaths.of(settings).data
+    if not kafka_local.status(settings).running:
+        shutil.rmtree(data, ignore_errors=True)
+    say(f"starting a broker on {settings.kafka_bootstrap} (home {BENCH_HOME}) ...")
+    info = kafka_local.up(settings, wait_s=180, iptc_slugs=(), jars_home=base.home)
+    if info.started:
+        stack.callback(shutil.rmtree, data, ignore_errors=True)
+        stack.callback(kafka_local.down, settings)
+    return settings
+
+
+def grid_size(rate: float, budget_s: float, unit: int) -> int:
+    """Stories N of the smaller corpus so the four grid runs (N and 2N, short and long) fit ``budget_s``."""
+    n = int(budget_s * rate / 6 / unit) * unit
+    return min(max(n, unit), 8 * unit)
+
+
+def run_bare(
+    stack: ExitStack, settings: Settings, plan: Plan, corpus: list[BenchStory], sources: Any
+) -> dict[str, Any]:
+    """Bare library: the mixed corpus on all processes and on one, then story size x corpus size."""
+    procs = plan.workers
+    say(f"bare: loading the models in {procs} processes ...")
+    pool = BarePool(
+        procs, threads=settings.enrich_threads, max_entities=settings.max_entities, batch_size=plan.batch_size
+    )
+    stack.callback(pool.close)
+    pool.wait_ready()
+    unit = plan.batch_size * procs
+    docs = [s.document() for s in corpus[: 2 * unit]]
+    out: dict[str, Any] = {}
+    out["all"] = pool.run(docs)
+    say(f"bare: {procs} processes {out['all'].rate:.2f} stories/s")
+    out["one"] = pool.run(docs[: 2 * plan.batch_size], processes=1)
+    say(f"bare: 1 process {out['one'].rate:.2f} stories/s")
+    n = grid_size(out["all"].rate, plan.bare_budget_s, unit)
+    grid: dict[str, BareResult] = {}
+    for words in (SHORT, LONG):
+        stories = make_corpus(sources, count=2 * n, words=words, tag=f"grid{words}")
+        gdocs = [s.document() for s in stories]
+        for count in (n, 2 * n):
+            grid[f"{words}w x {count}"] = res = pool.run(gdocs[:count])
+            say(f"bare: {count} stories of ~{words} words: {res.rate:.2f} stories/s")
+    out["grid"] = grid
+    out["rss_mb"] = [peak_rss_mb(p.pid).get("main", math.nan) for p in pool.procs]
+    pool.close()
+    return out
+
+
+def machine() -> dict[str, Any]:
+    return {"cores": cores(), "cpu": cpu_model(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def summary_line(bare_all: BareResult, e2e: E2EResult, naive_rate: float) -> str:
+    e2e_max = e2e.rate_many or e2e.rate_one
+    x = e2e_max / bare_all.rate if bare_all.rate else math.nan
+    y = e2e.rate_one / naive_rate if naive_rate else math.nan
+    return (
+        f"ratio_e2e_vs_bare={x:.2f} ratio_e2e_vs_naive={y:.2f} "
+        f"p99_ms={e2e.latency.p99_ms:.0f} rss_mb={e2e.max_worker_rss_mb:.0f}"
+    )
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "__dataclass_fields__"):
+        d = asdict(obj)
+        if isinstance(obj, BareResult):
+            d["rate"] = obj.rate
+        return d
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def main(argv: list[str] | None = None) -> int:
+    plan = parse_args(argv)
+    run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    signal.signal(signal.SIGTERM, _interrupt)
+    source_name, sources = load_sources()
+    if not sources:
+        say("no source texts (neither ../shared/data/bbc-news nor English seeds/)")
+        return 2
+    corpus = mixed_corpus(sources, count=plan.corpus, short=SHORT, long=LONG, tag=f"mix-{run_id}")
+    results: dict[str, Any] = {"run": run_id, "machine": machine(), "plan": asdict(plan), "source": source_name}
+    started = time.monotonic()
+    with ExitStack() as stack:
+        settings = start_broker(stack, plan, run_id)
+        bare = run_bare(stack, settings, plan, corpus, sources)
+        e2e = run_e2e(settings, plan, corpus, run_id, say)
+        naive = run_naive(settings, plan, corpus, run_id, say)
+        say("stopping the broker ...")
+    results.update(bare=bare, e2e=e2e, naive=naive, seconds=time.monotonic() - started)
+    line = summary_line(bare["all"], e2e, naive.rate)
+    results["summary"] = line
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"bench-{run_id}.json"
+    out.write_text(json.dumps(_jsonable(results), indent=2) + "\n")
+    print(render(results, plan))
+    print(f"full results: {out.relative_to(REPO)}")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

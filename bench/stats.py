@@ -1,0 +1,101 @@
+"""Small pure helpers: percentiles, rates and Prometheus histogram arithmetic."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0..100) with linear interpolation between closest ranks; NaN for no values."""
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile {q} outside 0..100")
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def rate_in_window(times: Iterable[float], start: float, end: float) -> tuple[int, float]:
+    """Events with ``start <= t < end`` and their rate per second over the window."""
+    if end <= start:
+        raise ValueError("empty window")
+    n = sum(1 for t in times if start <= t < end)
+    return n, n / (end - start)
+
+
+Buckets = dict[float, float]  # upper bound ("le") -> cumulative count
+
+
+def histogram_buckets(metrics_text: str, name: str) -> Buckets:
+    """Cumulative bucket counts of histogram ``name`` in a Prometheus text page (series summed over labels)."""
+    out: Buckets = {}
+    prefix = f"{name}_bucket{{"
+    for line in metrics_text.splitlines():
+        if not line.startswith(prefix):
+            continue
+        labels, _, value = line[len(prefix) :].partition("} ")
+        le = next((part.split("=", 1)[1].strip('"') for part in labels.split(",") if part.startswith("le=")), None)
+        if le is None:
+            continue
+        bound = math.inf if le == "+Inf" else float(le)
+        out[bound] = out.get(bound, 0.0) + float(value)
+    return out
+
+
+def add_buckets(a: Buckets, b: Buckets) -> Buckets:
+    """Bucket-wise sum (histograms of several workers)."""
+    return {le: a.get(le, 0.0) + b.get(le, 0.0) for le in sorted(set(a) | set(b))}
+
+
+def sub_buckets(after: Buckets, before: Buckets) -> Buckets:
+    """Observations between two scrapes of the same histogram."""
+    return {le: after[le] - before.get(le, 0.0) for le in sorted(after)}
+
+
+def bucket_quantile(buckets: Buckets, q: float) -> float:
+    """``histogram_quantile``-style estimate of the ``q`` quantile (0..1) from cumulative buckets; NaN if empty."""
+    bounds = sorted(buckets)
+    if not bounds or buckets[bounds[-1]] <= 0:
+        return math.nan
+    total = buckets[bounds[-1]]
+    rank = q * total
+    prev_bound, prev_count = 0.0, 0.0
+    for bound in bounds:
+        count = buckets[bound]
+        if count >= rank:
+            if math.isinf(bound):
+                return prev_bound  # like Prometheus: the highest finite bound
+            if count == prev_count:
+                return bound
+            return prev_bound + (bound - prev_bound) * (rank - prev_count) / (count - prev_count)
+        prev_bound, prev_count = bound, count
+    return prev_bound
+
+
+def completion_rate(times: Sequence[float], start: float, end: float, gap: float = 0.05) -> tuple[int, float]:
+    """Stories per second from arrival times in ``[start, end)``, robust to outputs arriving batch by batch.
+
+    Arrivals closer than ``gap`` seconds form one completion; the rate counts the stories of every completion
+    after the first one over the time from the first completion to the last. With fewer than two completions it
+    falls back to count / window. Returns (stories in the window, rate).
+    """
+    inside = sorted(t for t in times if start <= t < end)
+    if not inside:
+        return 0, 0.0
+    groups: list[tuple[float, int]] = []  # (time of the completion's first arrival, stories)
+    last = -math.inf
+    for t in inside:
+        if t - last <= gap:
+            first, size = groups[-1]
+            groups[-1] = (first, size + 1)
+        else:
+            groups.append((t, 1))
+        last = t
+    if len(groups) < 2:
+        return len(inside), len(inside) / (end - start)
+    after_first = len(inside) - groups[0][1]
+    return len(inside), after_first / (groups[-1][0] - groups[0][0])
