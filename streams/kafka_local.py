@@ -29,7 +29,8 @@ from string import Template
 from streams.config import Settings
 from streams.kafka_admin import ensure_topics, wait_for_broker
 
-DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy" / "kafka"
+CHECKOUT = Path(__file__).resolve().parent.parent
+DEPLOY_DIR = CHECKOUT / "deploy" / "kafka"
 POM = DEPLOY_DIR / "pom.xml"
 SERVER_PROPERTIES_TEMPLATE = DEPLOY_DIR / "server.properties"
 LOG4J2_CONFIG = DEPLOY_DIR / "log4j2.yaml"
@@ -179,10 +180,11 @@ def _java() -> str:
 
 
 def _java_cmd(paths: BrokerPaths, settings: Settings, main: str, *args: str) -> list[str]:
-    # -Dwirestream.home marks processes started from this cache, so a fallback cleanup can find them.
+    # -Dwirestream.home/-Dwirestream.checkout mark our JVMs, so status and .ci/run's fallback cleanup can find them.
     return [
         _java(), *JVM_OPTS,
         f"-Dwirestream.home={settings.home}",
+        f"-Dwirestream.checkout={CHECKOUT}",
         f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}",
         f"-Dkafka.logs.dir={paths.logs}",
         "-cp", f"{paths.libs}/*",

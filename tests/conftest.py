@@ -2,15 +2,17 @@
 
 The session broker listens on 127.0.0.1:19092 (controller 19093; override with WIRESTREAM_TEST_KAFKA_PORT), keeps its
 state in ``<repo>/.wirestream/kafka-test`` and reuses the jar cache of the default home (``WIRESTREAM_HOME``), so
-Maven runs once per machine. It is stopped at the end of the session if this session started it.
+Maven runs once per machine. Concurrent test sessions share it (lease files); the last one out stops it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,21 +55,60 @@ def kafka_jars_home() -> Path:
     return _test_broker_settings()[1]
 
 
+@contextmanager
+def _leases_locked(settings: Settings) -> Iterator[Path]:
+    """The lease dir of the test broker, locked: test sessions running side by side share one broker."""
+    leases = settings.home / "leases"
+    leases.mkdir(parents=True, exist_ok=True)
+    with (settings.home / ".leases.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield leases
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _live_leases(leases: Path) -> list[Path]:
+    live = []
+    for lease in leases.iterdir():
+        try:
+            os.kill(int(lease.name), 0)
+            live.append(lease)
+        except (ValueError, ProcessLookupError):
+            lease.unlink(missing_ok=True)
+        except PermissionError:
+            live.append(lease)
+    return live
+
+
 @pytest.fixture(scope="session")
 def kafka_settings(kafka_jars_home: Path) -> Iterator[Settings]:
-    """Settings pointing at a real broker for this test session (started here unless one is already running)."""
+    """Settings pointing at a real broker for this test session.
+
+    The broker is started unless it is already running, and stopped when the last test session using it ends,
+    if a test session started it (a broker someone started by hand is left alone).
+    """
     from streams import kafka_local
 
     settings, _ = _test_broker_settings()
-    if not kafka_local.status(settings).running:
-        # A broker this session starts begins empty: no topics left over from earlier sessions.
-        shutil.rmtree(kafka_local.BrokerPaths.of(settings).data, ignore_errors=True)
-    info = kafka_local.up(settings, wait_s=180, iptc_slugs=(), jars_home=kafka_jars_home)
+    owned = settings.home / "started-by-tests"
+    with _leases_locked(settings) as leases:
+        if not kafka_local.status(settings).running:
+            # A broker a test session starts begins empty: no topics left over from earlier sessions.
+            shutil.rmtree(kafka_local.BrokerPaths.of(settings).data, ignore_errors=True)
+            owned.unlink(missing_ok=True)
+        info = kafka_local.up(settings, wait_s=180, iptc_slugs=(), jars_home=kafka_jars_home)
+        if info.started:
+            owned.touch()
+        (leases / str(os.getpid())).touch()
     try:
         yield settings
     finally:
-        if info.started:
-            kafka_local.down(settings)
+        with _leases_locked(settings) as leases:
+            (leases / str(os.getpid())).unlink(missing_ok=True)
+            if not _live_leases(leases) and owned.exists():
+                kafka_local.down(settings)
+                owned.unlink(missing_ok=True)
 
 
 def _iptc_slugs() -> list[str]:
