@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     enrich_threads: int = Field(default=1, ge=1, description="Intra-op threads of each ONNX/spaCy model.")
     enrich_timeout_s: float = Field(default=60.0, gt=0, description="Budget for enriching one batch before it is split and retried story by story.")
     lag_poll_interval_s: float = Field(default=5.0, gt=0, description="How often end offsets are read for the lag gauges.")
+    fault_inject: str | None = Field(
+        default=None,
+        description="TESTING ONLY (make faults, integration tests): fault rules for the enrichment runner, e.g. "
+        "'raise:<stage>:<marker>' or 'sleep:<stage>:<seconds>:<marker>'; see streams/fault_inject.py. Unset in production.",
+    )
 
     # --- Input limits (safe defaults)
     max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger inputs are dead-lettered as too_large.")

@@ -20,6 +20,7 @@ from typing import Any
 from schemas.models import Enrichment
 from streams.config import EnrichMode, Settings
 from streams.enrich.document import Document
+from streams.fault_inject import FaultRule, apply_faults, parse_faults
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,15 @@ class StageFailure:
 EnrichOutcome = Enrichment | StageFailure
 
 _ENRICHER: Any = None
+_FAULTS: tuple[FaultRule, ...] = ()
 
 
-def _load(threads: int, max_entities: int) -> dict[str, str]:
+def _load(threads: int, max_entities: int, fault_inject: str | None = None) -> dict[str, str]:
     """Load the models once in this process (pool initializer / thread start)."""
-    global _ENRICHER
+    global _ENRICHER, _FAULTS
     from streams.enrich.pipeline import EnrichConfig, Enricher
 
+    _FAULTS = parse_faults(fault_inject)
     if _ENRICHER is None:
         _ENRICHER = Enricher.load(EnrichConfig(threads=threads, max_entities=max_entities))
         # Warm up so the first real batch does not pay lazy initialisation.
@@ -54,6 +57,7 @@ def _enrich(docs: Sequence[Document]) -> list[EnrichOutcome]:
     """Enrich ``docs`` with the process-wide enricher; failures become :class:`StageFailure`."""
     from streams.enrich.pipeline import EnrichStageError
 
+    apply_faults(_FAULTS, docs)  # testing only: a no-op unless WIRESTREAM_FAULT_INJECT is set
     out: list[EnrichOutcome] = []
     for doc, result in zip(docs, _ENRICHER.enrich_batch(list(docs)), strict=True):
         if isinstance(result, EnrichStageError):
@@ -81,8 +85,8 @@ class EnrichRunner:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
         return None
 
-    def _load_args(self) -> tuple[int, int]:
-        return (self.settings.enrich_threads, self.settings.max_entities)
+    def _load_args(self) -> tuple[int, int, str | None]:
+        return (self.settings.enrich_threads, self.settings.max_entities, self.settings.fault_inject)
 
     async def _call(self, fn: Any, *args: Any) -> Any:
         if self._executor is None:
@@ -131,8 +135,8 @@ class EnrichRunner:
             except BrokenProcessPool:
                 await self._restart()
                 results.append(StageFailure(doc.id, "crash", "the enrichment process died on this story"))
-            except Exception as exc:
-                results.append(StageFailure(doc.id, "unknown", f"{type(exc).__name__}: {exc}"))
+            except Exception as exc:  # a stage error names its stage (EnrichStageError, InjectedFault)
+                results.append(StageFailure(doc.id, str(getattr(exc, "stage", "unknown")), f"{type(exc).__name__}: {exc}"))
         return results
 
     async def close(self) -> None:

@@ -1,0 +1,93 @@
+"""`make faults`: prove that no story is lost and the worker never crashes under real faults.
+
+Starts a broker of its own (``.wirestream/kafka-faults``, ports 19192/19193 by default), runs every case of
+:mod:`bench.fault_cases` (worker kill -9, broker restart, rebalance, poison input, overload burst, graceful
+SIGTERM, slow/failing enrichment stage), prints one row per case and, as the last line,
+``lost=<n> crashes=<n> poison_dead_lettered=<fraction> cases=<passed>/<total>``. Exit code 0 only if all passed.
+Everything it started (workers, broker, topics) is stopped/deleted on the way out, also on failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, fields
+from pathlib import Path
+
+from bench.fault_cases import CaseResult, Sizes, all_cases, poison_fraction, run_case
+from bench.harness import FAULTS_HOME, FaultEnv, broker_settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+COLUMNS = ("case", "sent", "enriched", "unique", "dups", "dead", "lost", "wrong", "mixed", "unexp", "crashes", "secs", "result")
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def table(results: list[CaseResult]) -> list[str]:
+    """The per-case table (fixed-width)."""
+    rows = [COLUMNS]
+    for r in results:
+        c = r.rec
+        rows.append((
+            r.name, str(c.sent), str(c.enriched), str(c.unique), str(c.duplicates), str(c.dead_lettered), str(c.lost),
+            str(c.wrong_reason), str(c.mixed_up), str(c.unexpected), str(r.crashes), f"{r.seconds:.0f}",
+            "PASS" if r.passed else ("ERROR" if r.error else "FAIL"),
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))) for row in rows]
+
+
+def summary_line(results: list[CaseResult], total: int) -> str:
+    lost = sum(r.rec.lost for r in results)
+    crashes = sum(r.crashes for r in results)
+    passed = sum(1 for r in results if r.passed)
+    return f"lost={lost} crashes={crashes} poison_dead_lettered={poison_fraction(results):.4f} cases={passed}/{total}"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=19192, help="broker port (controller: port + 1)")
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--only", nargs="*", help="run only these cases (names as in the table)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "faults.json", help="JSON report")
+    for f in fields(Sizes):
+        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = Sizes(**{f.name: getattr(args, f.name) for f in fields(Sizes)})
+    cases = [c for c in all_cases(sizes, args.seed) if not args.only or c[0] in args.only]
+    logs = FAULTS_HOME / "logs" / time.strftime("%Y%m%dT%H%M%S")
+    logs.mkdir(parents=True, exist_ok=True)
+    env = FaultEnv(broker_settings(args.port), logs)
+    results: list[CaseResult] = []
+    t0 = time.monotonic()
+    try:
+        say(f"Starting the fault broker on 127.0.0.1:{args.port} (worker logs: {logs}) ...")
+        env.start_broker()
+        for name, body, overrides in cases:
+            results.append(run_case(env, name, body, say, **overrides))
+    except KeyboardInterrupt:
+        say("interrupted; cleaning up")
+    finally:
+        env.close()
+    say(f"\nfault cases finished in {time.monotonic() - t0:.0f}s")
+    for line in table(results):
+        say(line)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    report = [{**asdict(r.rec), "name": r.name, "crashes": r.crashes, "seconds": round(r.seconds, 1), "passed": r.passed,
+               "checks": r.checks, "details": r.details, "error": r.error} for r in results]  # fmt: skip
+    args.out.write_text(json.dumps({"sizes": asdict(sizes), "cases": report}, indent=2, default=str) + "\n")
+    line = summary_line(results, len(cases))
+    say(line)
+    return 0 if results and all(r.passed for r in results) and len(results) == len(cases) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
