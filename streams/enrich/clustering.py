@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from schemas.models import EntityType
 from streams.enrich import resources
@@ -24,6 +24,7 @@ from streams.enrich.document import Document
 from streams.enrich.entities import RawMention, Sentence, sentence_index
 
 TYPE_PRECEDENCE: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE", "LOC", "MISC")
+RULE_WEIGHT = 1  # a type set by a news post-rule outweighs the model's guesses elsewhere in the story
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
 _WORDS = re.compile(r"[\w.&'\u2019-]+")
 
@@ -39,6 +40,7 @@ def _connectors() -> frozenset[str]:
     return frozenset(w.lower() for w in resources.word_list("name_connectors.txt"))
 
 
+@lru_cache(maxsize=65536)
 def name_words(text: str) -> tuple[str, ...]:
     """The words of a mention as written, without leading titles or a trailing possessive."""
     words = _WORDS.findall(_POSSESSIVE.sub("", text.strip()))
@@ -61,6 +63,17 @@ class Cluster:
 
     mentions: list[RawMention] = field(default_factory=list)
     forms: set[tuple[str, ...]] = field(default_factory=set)  # lower-cased word tuples of its mentions
+    acronyms: set[str] = field(default_factory=set)
+    votes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, m: RawMention) -> None:
+        """Add a mention, updating forms, acronyms and the type vote."""
+        raw = name_words(m.text)
+        self.mentions.append(m)
+        self.forms.add(tuple(w.lower() for w in raw))
+        if len(raw) > 1:
+            self.acronyms.add(acronym(raw))
+        self.votes[m.type] += (len(raw) or 1) * (RULE_WEIGHT if m.label == "RULE" else 1)
 
     @property
     def name(self) -> str:
@@ -71,9 +84,7 @@ class Cluster:
     @property
     def type(self) -> EntityType:
         """Vote of the mentions' types; longer forms weigh more; ties go by :data:`TYPE_PRECEDENCE`."""
-        votes: Counter[str] = Counter()
-        for m in self.mentions:
-            votes[m.type] += len(name_words(m.text)) or 1
+        votes = self.votes
         return min(votes, key=lambda t: (-votes[t], TYPE_PRECEDENCE.index(t)))  # type: ignore[return-value,arg-type]
 
     @property
@@ -98,7 +109,7 @@ def _matches(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mty
         if ctype == mtype and _contains(form, words):
             return True
     if len(raw) == 1 and raw[0].isupper() and 2 <= len(raw[0]) <= 6:
-        return any(len(m.text.split()) > 1 and acronym(name_words(m.text)) == raw[0] for m in cluster.mentions)
+        return raw[0] in cluster.acronyms
     return False
 
 
@@ -117,8 +128,7 @@ def cluster_mentions(mentions: Sequence[RawMention]) -> list[Cluster]:
         else:
             target = Cluster()
             clusters.append(target)
-        target.mentions.append(m)
-        target.forms.add(words)
+        target.add(m)
     for c in clusters:
         c.mentions.sort(key=lambda m: order[id(m)])
     clusters.sort(key=lambda c: order[id(c.mentions[0])])
@@ -163,7 +173,7 @@ def propagate(doc: Document, clusters: Sequence[Cluster], sentences: Sequence[Se
                 continue
             c = forms[hit.group(0)]
             c.mentions.append(RawMention(hit.group(0), fname, s, e, sentence_index(field_sents, s),  # type: ignore[arg-type]
-                                         c.type, "PROPAGATED"))
+                                         c.type, "PROPAGATED"))  # not via add(): found mentions do not vote
             taken[fname].append((s, e))
     for c in clusters:
         c.mentions.sort(key=lambda m: (m.field != "headline", m.start))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from streams.enrich import resources
 from streams.enrich.document import Document
+from streams.enrich.truecase import is_shouting
 
 if TYPE_CHECKING:
     from streams.enrich.entities import RawMention, Sentence
@@ -24,6 +25,8 @@ _NUMBER_AFTER = re.compile(r"\s*(\(\w[\w .]*\)\s*)?\d")
 _DATE_AFTER = re.compile(r"\s*\d{4}-\d\d-\d\d|\s*,?\s*\(?\w+\s+\d{1,2}\b")
 _RESULT_WORDS = re.compile(r"\b(beat|beats|drew|draw|lost to|defeated|v|vs|at|halftime|half-time)\b", re.I)
 _WORD = re.compile(r"[a-z]+(?: [a-z]+)?")
+_SPLIT = re.compile(r"[(),;]")
+_PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,14 @@ class NerRules:
         """``mentions`` with corrected types, dropped false positives and added agencies, in text order."""
         sport = self.is_sport(doc)
         out: list[RawMention] = []
-        for m in mentions:
+        for m in self._split_slugs(mentions):
             text = doc.headline if m.field == "headline" else doc.body
-            if self._line_initial_common_word(m, text):
+            if self._common_words(m, text):
                 continue
             if m.text in self.agencies:
                 m = replace(m, type="ORG", label="RULE")
-            elif sport and m.type in ("GPE", "LOC", "PERSON") and self._names_team(m, text):
+            elif sport and m.type in ("GPE", "LOC", "PERSON") and m.label != "NORP" \
+                    and self._names_team(m, text):
                 m = replace(m, type="ORG", label="RULE")
             out.append(m)
         out.extend(self._missed_agencies(doc, out, sentences))
@@ -82,7 +86,7 @@ class NerRules:
         after = text[m.end : m.end + 40]
         if _DATE_AFTER.match(after):  # dateline ("LONDON 1996-08-30", "CHICAGO, Aug 30")
             return False
-        if m.type == "PERSON":
+        if m.type in ("PERSON", "MISC"):
             # a person's name next to a score is normal (tennis, golf); only one-word names in result lines
             return " " not in m.text and "." not in m.text and bool(_NUMBER_AFTER.match(after)) \
                 and self.casing.get(m.text.lower(), m.text)[:1].isupper() and _line_has_numbers(text, m.start)
@@ -91,14 +95,34 @@ class NerRules:
         line = _line_of(text, m.start)
         return bool(_RESULT_WORDS.search(line))
 
-    def _line_initial_common_word(self, m: RawMention, text: str) -> bool:
-        if " " in m.text or m.text.isupper():
-            return False
-        line_start = text.rfind("\n", 0, m.start) + 1
-        if text[line_start : m.start].strip():
-            return False
-        usual = self.casing.get(m.text.lower())
-        return usual is not None and usual.islower()
+    def _common_words(self, m: RawMention, text: str) -> bool:
+        """True for mentions made only of words usually written in lower case, where capitals say nothing:
+        at the start of a line ("Attendance") or anywhere in a line written in capitals ("CUP QUALIFIER")."""
+        line = _line_of(text, m.start)
+        if not is_shouting(line):
+            line_start = text.rfind("\n", 0, m.start) + 1
+            if " " in m.text or text[line_start : m.start].strip():
+                return False
+        words = m.text.lower().split()
+        return all((self.casing.get(w) or "X").islower() for w in words)
+
+    @staticmethod
+    def _split_slugs(mentions: Sequence[RawMention]) -> list[RawMention]:
+        """Cut mentions spanning a wire slug separator ("CRICKET - LEICESTERSHIRE") down to the part after it,
+        and split mentions spanning brackets or commas ("Shikolen (Belarus", "Oval, Surrey") into their parts."""
+        out: list[RawMention] = []
+        for m in mentions:
+            cut = m.text.rfind(" - ")
+            if cut >= 0:
+                offset = cut + 3
+                m = replace(m, text=m.text[offset:], start=m.start + offset)
+            if not _SPLIT.search(m.text):
+                out.append(m)
+                continue
+            for part in _PART.finditer(m.text):
+                s, e = part.span()
+                out.append(replace(m, text=part.group(0), start=m.start + s, end=m.start + e))
+        return out
 
     def _missed_agencies(self, doc: Document, found: Sequence[RawMention],
                          sentences: Sequence[Sentence]) -> list[RawMention]:
