@@ -65,7 +65,7 @@ def test_prometheus_scrapes_the_worker_while_stories_flow(running_worker: Any, t
         }
         print(f"freshness quantiles (s): {quantiles}")
         assert all(math.isfinite(v) and v > 0 for v in quantiles.values()), quantiles
-        assert quantiles[0.5] <= quantiles[0.99] <= 300, quantiles
+        assert quantiles[0.5] <= quantiles[0.99] < 300, quantiles  # 300 s is the last finite bucket
 
         # Lag: one series per partition of the raw topic, never negative, drained to 0 once processed.
         raw = settings.topic_raw
