@@ -14,13 +14,14 @@ import base64
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,9 +121,52 @@ class BrokerPaths:
         return self.root / ".lock"
 
 
-def render_server_properties(settings: Settings, data_dir: Path, template: str | None = None) -> str:
-    """``deploy/kafka/server.properties`` with ports, data dir and limits filled in from ``settings``."""
+@dataclass(frozen=True, slots=True)
+class SaslListener:
+    """An extra SASL_PLAINTEXT listener (mechanism PLAIN) on ``port``, for testing authenticated clients.
+
+    ``users`` maps user names to passwords (JAAS ``user_<name>="<password>"``). The PLAINTEXT listener stays, so
+    ``up``/``down``/``status`` and topic creation keep working unauthenticated on ``Settings.kafka_port``.
+    """
+
+    port: int
+    users: Mapping[str, str]
+
+    def properties(self, settings: Settings) -> dict[str, str]:
+        for name, secret in self.users.items():
+            if not re.fullmatch(r"[A-Za-z0-9._-]+", name) or '"' in secret or "\\" in secret:
+                raise ValueError(f"unsupported SASL user or password for the JAAS config: {name!r}")
+        users = " ".join(f'user_{name}="{secret}"' for name, secret in self.users.items())
+        host, port, ctl = "127.0.0.1", settings.kafka_port, settings.kafka_controller_port
+        return {
+            "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl},SASL_PLAINTEXT://{host}:{self.port}",
+            "advertised.listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl},SASL_PLAINTEXT://{host}:{self.port}",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+            "sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config":
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};",
+        }
+
+
+def _override(properties: str, values: Mapping[str, str]) -> str:
+    """``properties`` with the lines of ``values``' keys replaced (or appended)."""
+    kept = [line for line in properties.splitlines() if line.split("=", 1)[0].strip() not in values]
+    return "\n".join([*kept, *(f"{key}={value}" for key, value in values.items())]) + "\n"
+
+
+def render_server_properties(
+    settings: Settings, data_dir: Path, template: str | None = None, *, sasl: SaslListener | None = None
+) -> str:
+    """``deploy/kafka/server.properties`` with ports, data dir and limits filled in from ``settings``.
+
+    ``sasl`` adds an authenticated SASL_PLAINTEXT listener beside the PLAINTEXT one.
+    """
     text = template if template is not None else SERVER_PROPERTIES_TEMPLATE.read_text(encoding="utf-8")
+    rendered = _render_template(text, settings, data_dir)
+    return _override(rendered, sasl.properties(settings)) if sasl is not None else rendered
+
+
+def _render_template(text: str, settings: Settings, data_dir: Path) -> str:
     return Template(text).substitute(
         kafka_port=settings.kafka_port,
         controller_port=settings.kafka_controller_port,
@@ -378,12 +422,14 @@ def up(
     wait_s: float = 60,
     iptc_slugs: Sequence[str] | None = None,
     jars_home: Path | None = None,
+    sasl: SaslListener | None = None,
 ) -> BrokerInfo:
     """Start the local broker if it is not already running and healthy, wait until it is ready, create the topics.
 
     Jars come from ``jars_home`` (default ``settings.home``) and are fetched with mvn when missing. The storage is
     formatted only once. ``iptc_slugs`` default to the 17 top-level IPTC Media Topics; pass ``()`` for none.
     A stale pid file or an unresponsive broker process is cleaned up and the broker restarted.
+    ``sasl`` adds an authenticated SASL_PLAINTEXT listener (applied when the broker is (re)configured here).
     """
     paths = BrokerPaths.of(settings, jars_home=jars_home)
     with _locked(paths):
@@ -403,7 +449,7 @@ def up(
                     f"(home {settings.home}); stop it or set WIRESTREAM_KAFKA_PORT"
                 )
             fetch_jars(settings, jars_home=jars_home)
-            paths.config.write_text(render_server_properties(settings, paths.data), encoding="utf-8")
+            paths.config.write_text(render_server_properties(settings, paths.data, sasl=sasl), encoding="utf-8")
             _format_storage(paths, settings)
             pid = _start(paths, settings)
             started = True
