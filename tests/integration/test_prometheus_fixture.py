@@ -38,7 +38,7 @@ def test_prometheus_scrapes_answers_and_stops(tmp_path: Path, exporter: tuple[st
         groups = prom.api("rules", type="alert")["groups"]
         rules = {rule["name"]: rule for group in groups for rule in group["rules"]}
         assert set(rules) == {
-            "WirestreamWorkerDown", "WirestreamLagGrowing", "WirestreamFreshnessP99High",
+            "WirestreamWorkerDown", "WirestreamNoWorkers", "WirestreamLagGrowing", "WirestreamFreshnessP99High",
             "WirestreamDeadLetterRateHigh", "WirestreamConsumerStalled",
         }
         assert all(rule["health"] != "err" for rule in rules.values()), rules

@@ -30,7 +30,7 @@ def test_config_is_valid(config: str) -> None:
 def test_rules_are_valid() -> None:
     result = _promtool("check", "rules", "alerts.yml")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 5 rules found" in result.stdout
+    assert "SUCCESS: 6 rules found" in result.stdout
 
 
 def test_alert_unit_tests_pass() -> None:
