@@ -30,9 +30,11 @@ class Sizes:
 
     kill_stories: int = 240
     kills: int = 3
+    kill_push_s: float = 40.0
     broker_stories: int = 200
     broker_down_s: float = 8.0
     rebalance_stories: int = 240
+    rebalance_push_s: float = 45.0
     poison_bad: int = 10_000
     poison_valid: int = 300
     overload_factor: float = 10.0
@@ -160,7 +162,7 @@ def worker_killed(sizes: Sizes, rng: random.Random) -> Callable[[Case], None]:
     def body(case: Case) -> None:
         stories = as_outgoing(valid_stories(sizes.kill_stories, tag=f"kill{rng.random():.6f}"))
         case.start()
-        case.pusher.pace(stories, rate_per_s=max(sizes.kill_stories / 40.0, 2.0))
+        case.pusher.pace(stories, rate_per_s=max(sizes.kill_stories / sizes.kill_push_s, 2.0))
         kills = []
         for _ in range(sizes.kills):
             time.sleep(rng.uniform(2.0, 9.0))
@@ -202,7 +204,7 @@ def rebalance(sizes: Sizes) -> Callable[[Case], None]:
     def body(case: Case) -> None:
         stories = as_outgoing(valid_stories(sizes.rebalance_stories, tag=f"rebalance{time.time_ns()}"))
         first = case.start()
-        case.pusher.pace(stories, rate_per_s=max(sizes.rebalance_stories / 45.0, 2.0))
+        case.pusher.pace(stories, rate_per_s=max(sizes.rebalance_stories / sizes.rebalance_push_s, 2.0))
         time.sleep(5.0)
         second = case.env.start_worker(case.settings.model_copy(update={"home": FAULTS_HOME / "second-worker"}), f"{case.name}-second")
         case.workers.append(second)

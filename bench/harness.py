@@ -18,13 +18,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-
-from streams import kafka_local
+from streams import kafka_admin, kafka_local
 from streams.config import Settings
 from streams.demo import start_worker, stop_worker, wait_until_ready
 from streams.enrich.iptc import TOP_LEVEL
-from streams.kafka_admin import delete_topics, ensure_topics
+from streams.kafka_admin import delete_topics, end_offsets, ensure_topics
 
 REPO = Path(__file__).resolve().parent.parent
 FAULTS_HOME = REPO / ".wirestream" / "kafka-faults"
@@ -133,32 +131,14 @@ class Worker:
 
 def group_lag(settings: Settings) -> int:
     """End offsets minus committed offsets of the case's consumer group on its raw topic."""
-    cfg = settings.kafka_client_config()
-    admin = KafkaAdminClient(**cfg)
-    consumer = KafkaConsumer(enable_auto_commit=False, **cfg)
-    try:
-        tps = [TopicPartition(settings.topic_raw, p) for p in sorted(consumer.partitions_for_topic(settings.topic_raw) or [])]
-        ends = consumer.end_offsets(tps)
-        committed = admin.list_consumer_group_offsets(settings.app_id)
-        lag = 0
-        for tp in tps:
-            meta = committed.get(tp)
-            done = meta.offset if meta is not None and meta.offset is not None and meta.offset >= 0 else 0
-            lag += max(int(ends.get(tp, 0)) - int(done), 0)
-        return lag
-    finally:
-        consumer.close()
-        admin.close()
+    ends = end_offsets(settings, settings.topic_raw)
+    done = committed_offsets(settings)
+    return sum(max(end - done.get(p, 0), 0) for p, end in ends.items())
 
 
 def committed_offsets(settings: Settings) -> dict[int, int]:
     """Committed offset per partition of the case's raw topic (absent partitions: nothing committed)."""
-    admin = KafkaAdminClient(**settings.kafka_client_config())
-    try:
-        got = admin.list_consumer_group_offsets(settings.app_id)
-    finally:
-        admin.close()
-    return {tp.partition: int(m.offset) for tp, m in got.items() if tp.topic == settings.topic_raw and m.offset >= 0}
+    return kafka_admin.committed_offsets(settings, settings.app_id, settings.topic_raw)
 
 
 class FaultEnv:

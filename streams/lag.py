@@ -63,7 +63,7 @@ class LagMonitor(threading.Thread):
         partitions = consumer.partitions_for_topic(self.topic) or set()
         tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
         ends = consumer.end_offsets(tps) if tps else {}
-        committed = admin.list_consumer_group_offsets(self.group_id)
+        committed = admin.list_group_offsets({self.group_id: None}).get(self.group_id, {})  # kafka-python 3 API
         now = time.time()
         lags: dict[int, int] = {}
         for tp in tps:
