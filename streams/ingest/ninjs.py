@@ -26,9 +26,9 @@ from streams.ingest.fields import (
 from streams.ingest.limits import ParseContext
 from streams.ingest.text import clean_inline, html_to_text, normalize_body
 
-# Unrolled-loop JSON string literal: linear time, no catastrophic backtracking.
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+# A string literal (closing quote optional, so an unterminated string ends the scan instead of being
+# retried from every later quote: linear time) or a bracket.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
 
 
 def parse(text: str, ctx: ParseContext) -> StoryFields:
@@ -73,12 +73,13 @@ def parse(text: str, ctx: ParseContext) -> StoryFields:
 def check_json_depth(text: str, max_depth: int) -> None:
     """Raise ``parse_error`` when arrays/objects nest deeper than ``max_depth`` (checked before decoding)."""
     depth = 0
-    for bracket in _BRACKET.finditer(_JSON_STRING.sub("", text)):
-        if bracket.group() in "[{":
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()[0]
+        if char in "[{":
             depth += 1
             if depth > max_depth:
                 raise IngestError(ReasonCode.PARSE_ERROR, f"JSON nests deeper than the limit of {max_depth} levels")
-        else:
+        elif char in "]}":
             depth -= 1
 
 

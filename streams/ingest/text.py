@@ -76,10 +76,11 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s+[\"'“‘(]?[A-Z0-9À-Þ]|
 
 def derive_headline(body: str, max_chars: int = 120) -> str:
     """A headline for formats without one: the body's first sentence, cut at a word if longer than ``max_chars``."""
-    first_paragraph = body.split("\n\n", 1)[0]
+    # a sentence ending past max_chars is cut anyway, so only a window of the first paragraph matters
+    first_paragraph = body.split("\n\n", 1)[0][: max_chars + 40]
     sentence = first_paragraph
     for match in _SENTENCE_END.finditer(first_paragraph):
-        words = first_paragraph[: match.start()].split()
+        words = first_paragraph[max(0, match.start() - 12) : match.start()].split()
         last_word = words[-1].lower().strip("\"'“‘(") if words else ""
         if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
             continue
@@ -169,6 +170,9 @@ class _ParagraphBuilder:
         return "\n\n".join(self._paragraphs)
 
 
+_HTML_CHUNK = 16_384
+
+
 class _HtmlToText(HTMLParser):
     def __init__(self, builder: _ParagraphBuilder, deadline: Deadline) -> None:
         super().__init__(convert_charrefs=True)
@@ -205,7 +209,10 @@ def html_to_text(html: str, deadline: Deadline) -> str:
     """Plain-text paragraphs of an HTML fragment (stdlib parser: no network, no entity definitions)."""
     builder = _ParagraphBuilder()
     parser = _HtmlToText(builder, deadline)
-    parser.feed(html)
+    # fed in chunks so the time budget is checked even when the parser stalls on pathological markup
+    for start in range(0, len(html), _HTML_CHUNK):
+        parser.feed(html[start : start + _HTML_CHUNK])
+        deadline.check("html")
     parser.close()
     return normalize_body(builder.result())
 
