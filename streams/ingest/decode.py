@@ -21,7 +21,7 @@ def decode_message(value: bytes) -> str:
     """
     encoding, data = _choose_encoding(value)
     try:
-        text = data.decode(encoding, errors="strict")
+        text = _decode(data, encoding)
     except UnicodeDecodeError as exc:
         raise IngestError(
             ReasonCode.DECODE_ERROR,
@@ -35,6 +35,16 @@ def decode_message(value: bytes) -> str:
             "binary data is not a news story",
         )
     return text
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    if encoding == "iso8859-1":
+        # as browsers do (WHATWG), read a latin-1 label as windows-1252: its 0x80-0x9F are curly quotes and dashes
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    return data.decode(encoding, errors="strict")
 
 
 def _choose_encoding(value: bytes) -> tuple[str, bytes]:

@@ -44,7 +44,7 @@ def parse(text: str, ctx: ParseContext) -> StoryFields:
         raise IngestError(ReasonCode.VALIDATION_ERROR, f"ninjs must be a JSON object, got {type_name(document)}")
     doc = _lower_keys(document)
 
-    headline = _headline(doc)
+    headline = _headline(doc, ctx)
     body = _body(doc, ctx)
     dateline = None
     for key in ("contentcreated", "firstcreated", "versioncreated"):
@@ -122,10 +122,11 @@ def _main(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     return items[0] if items else None
 
 
-def _headline(doc: dict[str, Any]) -> str:
+def _headline(doc: dict[str, Any], ctx: ParseContext) -> str:
     main = _main(_texts(doc, "headlines"))
     if main is not None:
-        return clean_inline(main["value"])
+        is_html = "html" in (main.get("contenttype") or "").lower()
+        return clean_inline(html_to_text(main["value"], ctx.deadline) if is_html else main["value"])
     return clean_inline(_opt_str(doc, "headline") or "")
 
 

@@ -156,3 +156,10 @@ def test_local_file_content_never_appears_even_without_entity_reference(reject) 
     xml = news_item(prolog='<?xml version="1.0"?>\n<!DOCTYPE newsItem SYSTEM "file:///etc/passwd">\n')
     error = reject(xml.encode(), ReasonCode.XML_FORBIDDEN)
     assert "root:" not in str(error)
+
+
+def test_latin1_label_reads_windows_1252_quotes(parse) -> None:
+    xml = news_item(prolog='<?xml version="1.0" encoding="ISO-8859-1"?>\n').replace(
+        "Budget raises", "\u201cBudget\u201d raises"
+    )
+    assert parse(xml.encode("cp1252")).headline == "\u201cBudget\u201d raises school spending"

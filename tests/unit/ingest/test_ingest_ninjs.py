@@ -181,3 +181,8 @@ def test_nesting_at_the_limit_is_accepted(parse) -> None:
     doc = ninjs2()
     doc["extra"] = json.loads("[" * 63 + "]" * 63)  # + the top-level object = 64 levels
     assert parse(dump(doc)).id == "urn:test:fares"
+
+
+def test_html_headline_is_converted_to_text(parse) -> None:
+    story = parse(dump(ninjs3(headlines=[{"value": "Fares <em>frozen</em> &amp; cut", "contentType": "text/html"}])))
+    assert story.headline == "Fares frozen & cut"
