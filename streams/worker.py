@@ -11,13 +11,15 @@ log = logging.getLogger(__name__)
 
 
 def prepare_worker() -> None:
-    """Create topics, expose /metrics and start the lag monitor (blocking; run once per worker)."""
+    """Load the language model, create topics, expose /metrics, start the lag monitor (blocking; once per worker)."""
     from streams import __version__, metrics
     from streams.agents import lag_monitor
     from streams.app import settings
     from streams.enrich.iptc import TOP_LEVEL
+    from streams.enrich.language import warm_up_language_model
     from streams.kafka_admin import ensure_topics
 
+    warm_up_language_model()  # parsing detects languages on the event loop: load the model before consuming
     ensure_topics(settings, [t.slug for t in TOP_LEVEL])
     metrics.set_build_info(__version__, faust.__version__)
     if metrics.serve(settings.metrics_host, settings.metrics_port):
