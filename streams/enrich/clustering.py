@@ -135,8 +135,9 @@ def cluster_mentions(mentions: Sequence[RawMention]) -> list[Cluster]:
     return clusters
 
 
-def propagate(doc: Document, clusters: Sequence[Cluster], sentences: Sequence[Sentence],
-              casing: dict[str, str]) -> None:
+def propagate(
+    doc: Document, clusters: Sequence[Cluster], sentences: Sequence[Sentence], casing: dict[str, str]
+) -> None:
     """Add to each entity the occurrences of its names (and a person's surname) that the model missed.
 
     Only capitalised, whole-word occurrences count, and never a name whose usual casing is lower case
@@ -162,8 +163,9 @@ def propagate(doc: Document, clusters: Sequence[Cluster], sentences: Sequence[Se
         forms.pop(name, None)
     if not forms:
         return
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-                         + r")(?![\w-])")
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?![\w-])"
+    )
     for fname in ("headline", "body"):
         text: str = getattr(doc, fname)
         field_sents = [s for s in sentences if s.field == fname]
@@ -172,8 +174,17 @@ def propagate(doc: Document, clusters: Sequence[Cluster], sentences: Sequence[Se
             if any(a < e and s < b for a, b in taken[fname]):
                 continue
             c = forms[hit.group(0)]
-            c.mentions.append(RawMention(hit.group(0), fname, s, e, sentence_index(field_sents, s),  # type: ignore[arg-type]
-                                         c.type, "PROPAGATED"))  # not via add(): found mentions do not vote
+            c.mentions.append(
+                RawMention(
+                    hit.group(0),
+                    fname,
+                    s,
+                    e,
+                    sentence_index(field_sents, s),  # type: ignore[arg-type]
+                    c.type,
+                    "PROPAGATED",
+                )
+            )  # not via add(): found mentions do not vote
             taken[fname].append((s, e))
     for c in clusters:
         c.mentions.sort(key=lambda m: (m.field != "headline", m.start))

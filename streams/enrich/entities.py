@@ -107,16 +107,22 @@ class EntityRecognizer:
         keep = {"ner"}
         info = spacy.info(model) if not _is_path(model) else {}
         names = info.get("pipeline", []) if isinstance(info, dict) else []
-        nlp = spacy.load(model, exclude=[n for n in names if n not in keep] or ["parser", "tagger", "lemmatizer",
-                                                                                "attribute_ruler", "senter"])
+        nlp = spacy.load(
+            model,
+            exclude=[n for n in names if n not in keep]
+            or ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"],
+        )
         # The model's `ner` has its own embedding layer; a shared `tok2vec` left in the pipe would run for nothing.
         for name in list(nlp.pipe_names):
             if name not in keep:
                 nlp.remove_pipe(name)
         sentences.add_sentence_splitter(nlp)
         meta = nlp.meta
-        return cls(nlp, f"spacy-{meta.get('lang', 'en')}_{meta.get('name', 'model')}-{meta.get('version', '?')}",
-                   batch_size=batch_size)
+        return cls(
+            nlp,
+            f"spacy-{meta.get('lang', 'en')}_{meta.get('name', 'model')}-{meta.get('version', '?')}",
+            batch_size=batch_size,
+        )
 
     def recognize(self, docs: Sequence[Document]) -> list[DocEntities]:
         """Sentences and mentions of every document, with one batched ``nlp.pipe`` over all fields."""

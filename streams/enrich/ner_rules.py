@@ -43,8 +43,13 @@ class NerRules:
     def load(cls) -> NerRules:
         """Rules with their reference lists loaded from the data folder."""
         agencies = resources.word_list("news_agencies.txt")
-        pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(agencies, key=len, reverse=True))
-                             + r")(?![\w-])") if agencies else None
+        pattern = (
+            re.compile(
+                r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(agencies, key=len, reverse=True)) + r")(?![\w-])"
+            )
+            if agencies
+            else None
+        )
         return cls(
             agencies=agencies,
             agency_pattern=pattern,
@@ -61,10 +66,13 @@ class NerRules:
             text = doc.headline if m.field == "headline" else doc.body
             if self._common_words(m, text):
                 continue
-            if m.text in self.agencies:
-                m = replace(m, type="ORG", label="RULE")
-            elif sport and m.type in ("GPE", "LOC", "PERSON") and m.label != "NORP" \
-                    and self._names_team(m, text):
+            if (
+                m.text in self.agencies
+                or sport
+                and m.type in ("GPE", "LOC", "PERSON")
+                and m.label != "NORP"
+                and self._names_team(m, text)
+            ):
                 m = replace(m, type="ORG", label="RULE")
             out.append(m)
         out.extend(self._missed_agencies(doc, out, sentences))
@@ -88,8 +96,13 @@ class NerRules:
             return False
         if m.type in ("PERSON", "MISC"):
             # a person's name next to a score is normal (tennis, golf); only one-word names in result lines
-            return " " not in m.text and "." not in m.text and bool(_NUMBER_AFTER.match(after)) \
-                and self.casing.get(m.text.lower(), m.text)[:1].isupper() and _line_has_numbers(text, m.start)
+            return (
+                " " not in m.text
+                and "." not in m.text
+                and bool(_NUMBER_AFTER.match(after))
+                and self.casing.get(m.text.lower(), m.text)[:1].isupper()
+                and _line_has_numbers(text, m.start)
+            )
         if _NUMBER_AFTER.match(after):
             return True
         line = _line_of(text, m.start)
@@ -124,8 +137,9 @@ class NerRules:
                 out.append(replace(m, text=part.group(0), start=m.start + s, end=m.start + e))
         return out
 
-    def _missed_agencies(self, doc: Document, found: Sequence[RawMention],
-                         sentences: Sequence[Sentence]) -> list[RawMention]:
+    def _missed_agencies(
+        self, doc: Document, found: Sequence[RawMention], sentences: Sequence[Sentence]
+    ) -> list[RawMention]:
         from streams.enrich.entities import RawMention, sentence_index
 
         if self.agency_pattern is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from schemas.models import Entity, EntityType, Enrichment, Mention, Tone, Topic
+from schemas.models import Enrichment, Entity, EntityType, Mention, Tone, Topic
 from streams.enrich import resources
 from streams.enrich.clustering import Cluster, cluster_mentions, propagate
 from streams.enrich.document import Document
@@ -49,8 +49,8 @@ class EnrichConfig:
     topics_model_dir: Path | None = None
     stance_model_dir: Path | None = None
     stance_types: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE")
-    stance_max_entities: int = 8
-    stance_max_sentences: int = 4
+    stance_max_entities: int = 6
+    stance_max_sentences: int = 3
     stance_batch_size: int = 32
 
 
@@ -83,8 +83,13 @@ class _Work:
 class Enricher:
     """Loaded models plus the batched enrichment logic."""
 
-    def __init__(self, config: EnrichConfig, recognizer: EntityRecognizer | None,
-                 topic_model: TopicModel | None, stance_model: StanceModel | None) -> None:
+    def __init__(
+        self,
+        config: EnrichConfig,
+        recognizer: EntityRecognizer | None,
+        topic_model: TopicModel | None,
+        stance_model: StanceModel | None,
+    ) -> None:
         self.config = config
         self.recognizer = recognizer
         self.topic_model = topic_model
@@ -102,8 +107,11 @@ class Enricher:
     def load(cls, config: EnrichConfig | None = None) -> Enricher:
         """Load every model the enabled stages need (spaCy, TopicModel, StanceModel), once."""
         config = config or EnrichConfig()
-        recognizer = EntityRecognizer.load(config.spacy_model, threads=config.threads) \
-            if config.entities or config.stance else None
+        recognizer = (
+            EntityRecognizer.load(config.spacy_model, threads=config.threads)
+            if config.entities or config.stance
+            else None
+        )
         topic_model = stance_model = None
         if config.topics:
             from streams.enrich.topics import TopicModel
@@ -156,8 +164,9 @@ class Enricher:
             out.append(w)
         return out
 
-    def _run_stage(self, stage: str, work: list[_Work], fn: Callable[[list[_Work]], list[T]],
-                   apply: Callable[[_Work, T], None]) -> None:
+    def _run_stage(
+        self, stage: str, work: list[_Work], fn: Callable[[list[_Work]], list[T]], apply: Callable[[_Work, T], None]
+    ) -> None:
         """Run ``fn`` over the batch; if it raises, run it story by story and mark only the failing ones."""
         if not work:
             return
@@ -197,12 +206,20 @@ class Enricher:
         clusters = cluster_mentions(analysis.mentions)
         propagate(doc, clusters, analysis.sentences, self._casing)
         scores = salience(clusters)
-        ranked = sorted(zip(clusters, scores, strict=True),
-                        key=lambda cs: (-cs[1], _first_position(cs[0])))[: self.config.max_entities]
+        ranked = sorted(zip(clusters, scores, strict=True), key=lambda cs: (-cs[1], _first_position(cs[0])))[
+            : self.config.max_entities
+        ]
         return [
-            Entity(id=f"e{i}", name=c.name, type=c.type, salience=round(s, 6), mentions=[
-                Mention(text=m.text, field=m.field, start=m.start, end=m.end, sentence=m.sentence) for m in c.mentions
-            ])
+            Entity(
+                id=f"e{i}",
+                name=c.name,
+                type=c.type,
+                salience=round(s, 6),
+                mentions=[
+                    Mention(text=m.text, field=m.field, start=m.start, end=m.end, sentence=m.sentence)
+                    for m in c.mentions
+                ],
+            )
             for i, (c, s) in enumerate(ranked, start=1)
         ]
 
@@ -259,8 +276,7 @@ class Enricher:
             qs = []
             for (fname, index), ms in list(by_sentence.items())[: cfg.stance_max_sentences]:
                 s = analysis.sentence(fname, index)  # type: ignore[arg-type]
-                spans = tuple((m.start - s.start, m.end - s.start) for m in ms
-                              if s.start <= m.start and m.end <= s.end)
+                spans = tuple((m.start - s.start, m.end - s.start) for m in ms if s.start <= m.start and m.end <= s.end)
                 if spans:
                     qs.append((StanceQuery(s.text, spans), (s.text, fname, s.start, s.end)))
             if qs:

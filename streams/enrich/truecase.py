@@ -13,6 +13,8 @@ from functools import cache
 from streams.enrich import resources
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019.-][^\W\d_]+)*\.?", re.UNICODE)
+_UPPER = re.compile(r"[A-Z\u00c0-\u00de\u0391-\u03a9\u0410-\u042f]")
+_LOWER = re.compile(r"[a-z\u00df-\u00ff\u03b1-\u03c9\u0430-\u044f]")
 _MIN_LETTERS = 6
 _UPPER_SHARE = 0.8
 
@@ -29,12 +31,10 @@ def _function_words() -> frozenset[str]:
 
 def is_shouting(line: str) -> bool:
     """True when nearly all cased letters of ``line`` are capitals (and there are enough of them)."""
-    upper = lower = 0
-    for ch in line:
-        if ch.isupper():
-            upper += 1
-        elif ch.islower():
-            lower += 1
+    upper = len(_UPPER.findall(line))
+    if upper < _MIN_LETTERS:
+        return False
+    lower = len(_LOWER.findall(line))
     return upper >= _MIN_LETTERS and upper >= _UPPER_SHARE * (upper + lower)
 
 

@@ -50,8 +50,9 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def count(gold: Iterable[tuple[object, Chunk]], predicted: Iterable[tuple[object, Chunk]],
-          types: Iterable[str] | None = None) -> Counts:
+def count(
+    gold: Iterable[tuple[object, Chunk]], predicted: Iterable[tuple[object, Chunk]], types: Iterable[str] | None = None
+) -> Counts:
     """Exact-match counts over (sentence-or-document key, chunk) pairs, restricted to ``types`` when given."""
     keep = None if types is None else set(types)
     g = {x for x in gold if keep is None or x[1][2] in keep}

@@ -127,8 +127,14 @@ def _batches(items: Sequence[AlignedDoc], size: int) -> Iterator[Sequence[Aligne
         yield items[i : i + size]
 
 
-def evaluate_ner(data_dir: Path, predict: Predictor, *, limit: int | None = None,
-                 predictions_dir: Path | None = None, batch_size: int = 16) -> dict[str, float]:
+def evaluate_ner(
+    data_dir: Path,
+    predict: Predictor,
+    *,
+    limit: int | None = None,
+    predictions_dir: Path | None = None,
+    batch_size: int = 16,
+) -> dict[str, float]:
     """Score ``predict`` on ``data_dir/conll2003/dev.conll``; returns flat ``ner.conll.*`` report keys."""
     docs = [align(d) for d in read_conll(data_dir / DEV_FILE)]
     if limit is not None:
@@ -142,8 +148,7 @@ def evaluate_ner(data_dir: Path, predict: Predictor, *, limit: int | None = None
             key = aligned.document.id
             gold.extend((key, c) for c in iob_chunks(aligned.tags))
             pred.extend((key, c) for c in chunks)
-            rows.append({"id": key, "entities": [
-                {"start_token": s, "end_token": e, "type": t} for s, e, t in chunks]})
+            rows.append({"id": key, "entities": [{"start_token": s, "end_token": e, "type": t} for s, e, t in chunks]})
     if predictions_dir is not None:
         predictions_dir.mkdir(parents=True, exist_ok=True)
         with (predictions_dir / "ner.jsonl").open("w", encoding="utf-8") as fh:

@@ -1,0 +1,202 @@
+"""``wirestream eval``: score the enrichment library on data laid out like ``../shared/data``.
+
+    wirestream eval --data-dir DIR --out report.json [--tasks ner,stance,topics,lean,speed]
+                    [--predictions OUTDIR] [--limit N]
+    python -m streams.eval ...   (same options)
+
+Tasks: ``ner`` (CoNLL-2003 dev, :mod:`streams.eval.ner`), ``stance`` (NewsMTSC dev, :mod:`streams.eval.stance`),
+``topics`` (BBC, :mod:`streams.eval.topics`), ``speed`` (whole enrichment over 300 BBC articles,
+:mod:`streams.eval.speed`) and ``lean`` (no political-lean model yet: always skipped). A task whose data or
+module is missing is skipped with a message. Models are loaded once, through :meth:`Enricher.load`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from streams.eval.report import format_table, write_report
+
+log = logging.getLogger(__name__)
+ALL_TASKS = ("ner", "stance", "topics", "lean", "speed")
+DEFAULT_TASKS = ("ner", "stance", "topics", "speed")
+DEFAULT_DATA_DIR = Path("../shared/data")
+DATA_FILES = {
+    "ner": ("conll2003/dev.conll",),
+    "stance": ("newsmtsc/dev_rw.jsonl", "newsmtsc/dev_mt.jsonl"),
+    "topics": ("bbc-news/articles.jsonl",),
+    "speed": ("bbc-news/articles.jsonl",),
+    "lean": ("article-bias-prediction/articles.jsonl",),
+}
+
+
+class ModelUnavailable(Exception):
+    """A model a task needs could not be loaded (not shipped yet, or its module is missing)."""
+
+
+class _Models:
+    """Loads each enrichment model on first use, once, and shares it between tasks."""
+
+    def __init__(self) -> None:
+        from streams.enrich.pipeline import EnrichConfig
+
+        self.config = EnrichConfig()
+        self._loaded: dict[str, Any] = {}
+        self._failed: dict[str, str] = {}
+
+    def _get(self, name: str) -> Any:
+        if name in self._failed:
+            raise ModelUnavailable(self._failed[name])
+        if name not in self._loaded:
+            try:
+                self._loaded[name] = self._load(name)
+            except (ImportError, FileNotFoundError, OSError) as exc:
+                self._failed[name] = f"{name} model unavailable: {type(exc).__name__}: {exc}"
+                raise ModelUnavailable(self._failed[name]) from exc
+        return self._loaded[name]
+
+    def _load(self, name: str) -> Any:
+        cfg = self.config
+        if name == "entities":
+            from streams.enrich.entities import EntityRecognizer
+
+            return EntityRecognizer.load(cfg.spacy_model, threads=cfg.threads)
+        if name == "topics":
+            from streams.enrich.topics import TopicModel
+
+            return TopicModel.load(cfg.topics_model_dir, threads=cfg.threads)
+        from streams.enrich.stance import StanceModel
+
+        return StanceModel.load(cfg.stance_model_dir, threads=cfg.threads)
+
+    def enricher(self, stages: Sequence[str]) -> Any:
+        """An :class:`Enricher` over the shared models with only ``stages`` on (same code path as the worker)."""
+        from streams.enrich.pipeline import Enricher
+
+        on = set(stages)
+        config = replace(self.config, entities="entities" in on, topics="topics" in on, stance="stance" in on)
+        if on == {"entities"}:
+            config = replace(config, max_entities=1_000_000)  # scoring NER: keep every entity
+        return Enricher(
+            config,
+            self._get("entities") if on & {"entities", "stance"} else None,
+            self._get("topics") if "topics" in on else None,
+            self._get("stance") if "stance" in on else None,
+        )
+
+    def model_versions(self) -> dict[str, str]:
+        return {k: str(getattr(v, "version", "?")) for k, v in self._loaded.items()}
+
+
+def _missing(data_dir: Path, task: str) -> str | None:
+    files = DATA_FILES.get(task, ())
+    if files and not any((data_dir / f).is_file() for f in files):
+        return f"no data ({' or '.join(files)}) under {data_dir}"
+    return None
+
+
+def run_eval(
+    data_dir: Path,
+    out: Path | None = None,
+    tasks: Sequence[str] = DEFAULT_TASKS,
+    predictions_dir: Path | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Run ``tasks`` on ``data_dir``; write the report to ``out`` (when given) and return it.
+
+    The report holds flat metric keys (``ner.conll.f1_per_org_loc``, ``stance.newsmtsc_rw.f1m``...),
+    ``skipped`` (task -> reason), ``model_versions``, ``data_dir``, ``limit`` and ``seconds`` (per task).
+    """
+    data_dir = Path(data_dir)
+    unknown = [t for t in tasks if t not in ALL_TASKS]
+    if unknown:
+        raise ValueError(f"unknown task(s) {unknown}; choose from {', '.join(ALL_TASKS)}")
+    models = _Models()
+    report: dict[str, Any] = {"data_dir": str(data_dir), "limit": limit, "skipped": {}, "seconds": {}}
+    for task in tasks:
+        reason = _missing(data_dir, task)
+        if reason is None and task == "lean":
+            reason = "no political-lean model in this version"
+        if reason is None:
+            t0 = time.perf_counter()
+            try:
+                found = _run_task(task, data_dir, models, predictions_dir, limit)
+            except ModelUnavailable as exc:
+                found, reason = {}, str(exc)
+            except ImportError as exc:  # a helper's evaluation module is not there yet
+                found, reason = {}, f"module missing: {exc}"
+            report["seconds"][task] = round(time.perf_counter() - t0, 2)
+            if not found and reason is None:
+                reason = "no items scored"
+            report.update(found)
+        if reason is not None:
+            report["skipped"][task] = reason
+            print(f"eval: skipping {task}: {reason}", file=sys.stderr)
+    report["model_versions"] = models.model_versions()
+    if out is not None:
+        write_report(report, Path(out))
+    return report
+
+
+def _run_task(
+    task: str, data_dir: Path, models: _Models, predictions_dir: Path | None, limit: int | None
+) -> dict[str, float]:
+    if task == "ner":
+        from streams.eval.ner import enricher_predictor, evaluate_ner
+
+        return evaluate_ner(
+            data_dir, enricher_predictor(models.enricher(["entities"])), limit=limit, predictions_dir=predictions_dir
+        )
+    if task == "stance":
+        from streams.eval.stance import evaluate_stance
+
+        return evaluate_stance(data_dir, models._get("stance"), limit, predictions_dir)
+    if task == "topics":
+        from streams.eval.topics import evaluate_topics
+
+        return evaluate_topics(data_dir, models._get("topics"), limit, predictions_dir)
+    if task == "speed":
+        from streams.eval.speed import measure_speed
+
+        stages = ["entities"]
+        for stage in ("topics", "stance"):
+            try:
+                models._get(stage)
+                stages.append(stage)
+            except ModelUnavailable as exc:
+                print(f"eval: speed measured without {stage}: {exc}", file=sys.stderr)
+        found = measure_speed(data_dir, models.enricher(stages), n=min(limit or 300, 300))
+        return {**found, "speed.full_pipeline": float(len(stages) == 3)} if found else found
+    raise ValueError(task)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options of ``wirestream eval``."""
+    ap = argparse.ArgumentParser(prog="wirestream eval", description="Score the enrichment library on dev data.")
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="default: ../shared/data")
+    ap.add_argument("--out", type=Path, default=Path("report.json"), help="JSON report path (default report.json)")
+    ap.add_argument("--tasks", default=",".join(DEFAULT_TASKS), help=f"comma-separated subset of {','.join(ALL_TASKS)}")
+    ap.add_argument("--predictions", type=Path, default=None, help="folder for one predictions JSONL per task")
+    ap.add_argument("--limit", type=int, default=None, help="score only the first N items of each task")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``wirestream eval`` / ``python -m streams.eval``; prints the table, returns 0."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    try:
+        report = run_eval(args.data_dir, args.out, tasks, args.predictions, args.limit)
+    except ValueError as exc:
+        print(f"wirestream eval: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(report))
+    print(f"\nreport written to {args.out}")
+    return 0

@@ -1,0 +1,65 @@
+"""Throughput of the whole enrichment (language, entities, topics, stance) on one process.
+
+Stories: the first ``n`` BBC articles (``bbc-news/articles.jsonl``), enriched in batches of ``batch_size`` after
+one warm-up batch; the language is left undeclared so detection runs too, as for a story without one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from streams.enrich.document import Document
+
+if TYPE_CHECKING:
+    from streams.enrich.pipeline import Enricher
+
+log = logging.getLogger(__name__)
+BBC_FILE = Path("bbc-news") / "articles.jsonl"
+
+
+def read_articles(path: Path, n: int) -> list[Document]:
+    """The first ``n`` articles of a BBC JSONL file as documents (language undeclared)."""
+    docs: list[Document] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if len(docs) >= n:
+                break
+            row = json.loads(line)
+            docs.append(Document(str(row["id"]), row.get("headline", ""), row.get("body", "")))
+    return docs
+
+
+def measure_speed(
+    data_dir: Path, enricher: Enricher, *, n: int = 300, batch_size: int = 16, warmup: int = 16
+) -> dict[str, float]:
+    """``speed.stories_per_s`` plus mean seconds per story of each stage; ``{}`` when the data is missing."""
+    path = Path(data_dir) / BBC_FILE
+    if not path.is_file():
+        log.warning("speed: %s not found, skipping", path)
+        return {}
+    docs = read_articles(path, n)
+    enricher.enrich_batch(docs[:warmup])
+    stage_totals: dict[str, float] = {}
+    errors = 0
+    t0 = time.perf_counter()
+    for i in range(0, len(docs), batch_size):
+        for result in enricher.enrich_batch(docs[i : i + batch_size]):
+            if isinstance(result, Exception):
+                errors += 1
+                continue
+            for stage, seconds in result.timings.items():
+                stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
+    elapsed = time.perf_counter() - t0
+    report = {
+        "speed.stories_per_s": len(docs) / elapsed if elapsed > 0 else 0.0,
+        "speed.stories": float(len(docs)),
+        "speed.mean_chars": sum(len(d.text) for d in docs) / max(1, len(docs)),
+        "speed.errors": float(errors),
+    }
+    for stage, total in sorted(stage_totals.items()):
+        report[f"speed.stage_s.{stage}"] = total / max(1, len(docs))
+    return report

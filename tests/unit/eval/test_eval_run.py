@@ -1,0 +1,40 @@
+"""The eval runner: task selection, skipping without data, report writing and table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from streams.eval.report import format_table
+from streams.eval.run import main, run_eval
+
+
+def test_every_task_skipped_on_an_empty_data_dir(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    report = run_eval(tmp_path / "nothing", out, ["ner", "stance", "topics", "lean", "speed"])
+    assert set(report["skipped"]) == {"ner", "stance", "topics", "lean", "speed"}
+    assert json.loads(out.read_text())["skipped"] == report["skipped"]
+    assert not any(k.startswith("ner.") for k in report)
+
+
+def test_unknown_task_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown task"):
+        run_eval(tmp_path, None, ["ner", "poetry"])
+    assert main(["--data-dir", str(tmp_path), "--out", str(tmp_path / "r.json"), "--tasks", "poetry"]) == 2
+
+
+def test_main_writes_report_and_prints_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.json"
+    assert main(["--data-dir", str(tmp_path), "--out", str(out), "--tasks", "lean"]) == 0
+    assert "skipped lean" in capsys.readouterr().out
+    assert out.is_file()
+
+
+def test_table_groups_metrics_and_lists_skips() -> None:
+    table = format_table({"ner.conll.f1_all": 0.71234, "stance.x.f1m": 0.5, "limit": 3, "skipped": {"lean": "no model"}})
+    lines = table.splitlines()
+    assert lines[0].startswith("ner.conll.f1_all") and lines[0].endswith("0.712")
+    assert "" in lines and "skipped lean: no model" in lines
+    assert not any(line.startswith("limit") for line in lines)
