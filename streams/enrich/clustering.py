@@ -24,7 +24,7 @@ from streams.enrich.document import Document
 from streams.enrich.entities import RawMention, Sentence, sentence_index
 
 TYPE_PRECEDENCE: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE", "LOC", "MISC")
-RULE_WEIGHT = 1  # a type set by a news post-rule outweighs the model's guesses elsewhere in the story
+RULE_WEIGHT = 3  # a type set by a news post-rule outweighs the model's guesses elsewhere in the story
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
 _WORDS = re.compile(r"[\w.&'\u2019-]+")
 

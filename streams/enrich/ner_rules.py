@@ -3,7 +3,11 @@
 * news agencies (``news_agencies.txt``) are organisations, found even where the model missed them;
 * a one-word mention opening a line whose usual casing is lower case ("Attendance", "Extras") is dropped;
 * in sports stories, a place that is not a country (``countries.txt``) standing next to a score or result
-  names a club or team ("Leicestershire beat Somerset", "CHICAGO 72 62") -> ORG; datelines stay places.
+  names a club or team ("Leicestershire beat Somerset", "CHICAGO 72 62") -> ORG; datelines stay places;
+* in team-sport stories (not ``individual_sports.txt``), capitalised names directly followed by a score or
+  after "v"/"AT" in result, table and fixture lines ("Pohang 3 Ulsan 2", "Bournemouth 4 2 0 2 5 5 6",
+  "May 18 v Worcestershire") are teams: ORG, or LOC for countries (national teams), replacing what the model
+  found there; full personal names the model found stay people.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ _NUMBER_AFTER = re.compile(r"\s*(\(\w[\w .]*\)\s*)?\d")
 _DATE_AFTER = re.compile(r"\s*\d{4}-\d\d-\d\d|\s*,?\s*\(?\w+\s+\d{1,2}\b")
 _RESULT_WORDS = re.compile(r"\b(beat|beats|drew|draw|lost to|defeated|v|vs|at|halftime|half-time)\b", re.I)
 _WORD = re.compile(r"[a-z]+(?: [a-z]+)?")
+_NAME = r"[A-Z][\w'&-]*\.?(?:[ ](?:[A-Z][\w'&-]*\.?|de|del|la|'s))*"
+_NAME_SCORE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]\d+(?:-\d+)?(?![\d.:/])")
+_FIXTURE = re.compile(rf"(?:^|[ ])(?:v|vs\.?|AT)[ ](?P<name>{_NAME})")
+_FIXTURE_HOME = re.compile(rf"^(?P<name>{_NAME})[ ](?:v|vs\.?|AT)[ ]")
 _SPLIT = re.compile(r"[(),;]")
 _PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
 
@@ -38,6 +46,8 @@ class NerRules:
     countries: frozenset[str]
     sport_words: frozenset[str]
     casing: dict[str, str]
+    individual_sports: frozenset[str]
+    calendar: frozenset[str]
 
     @classmethod
     def load(cls) -> NerRules:
@@ -56,6 +66,8 @@ class NerRules:
             countries=frozenset(c.lower() for c in resources.word_list("countries.txt")),
             sport_words=frozenset(w.lower() for w in resources.word_list("sport_words.txt")),
             casing={k.lower(): v for k, v in resources.mapping("truecase.tsv").items()},
+            individual_sports=frozenset(w.lower() for w in resources.word_list("individual_sports.txt")),
+            calendar=frozenset(resources.word_list("calendar_words.txt")),
         )
 
     def apply(self, doc: Document, mentions: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
@@ -75,6 +87,8 @@ class NerRules:
             ):
                 m = replace(m, type="ORG", label="RULE")
             out.append(m)
+        if sport and not self._individual_sport(doc):
+            out = self._team_lines(doc, out, sentences)
         out.extend(self._missed_agencies(doc, out, sentences))
         out.sort(key=lambda m: (m.field != "headline", m.start))
         return out
@@ -87,6 +101,57 @@ class NerRules:
             return True
         words = re.findall(r"[a-z]+", doc.body[:3000].lower())
         return sum(w in self.sport_words for w in words) >= _SPORT_MIN_WORDS
+
+    def _individual_sport(self, doc: Document) -> bool:
+        head = doc.headline.lower()
+        return any(head.startswith(w) for w in self.individual_sports)
+
+    def _team_lines(self, doc: Document, mentions: list[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
+        from streams.enrich.entities import RawMention, sentence_index
+
+        out = list(mentions)
+        for fname in ("headline", "body"):
+            text: str = getattr(doc, fname)
+            field_sents = [s for s in sentences if s.field == fname]
+            for start, end in self._team_spans(text):
+                overlapping = [m for m in out if m.field == fname and m.start < end and start < m.end]
+                if any(m.type == "PERSON" and " " in m.text and m.label != "RULE" for m in overlapping):
+                    continue  # "Bob Estes 64": a person the model recognised
+                name = text[start:end]
+                etype = "LOC" if name.lower() in self.countries else "ORG"
+                out = [m for m in out if m not in overlapping]
+                out.append(RawMention(name, fname, start, end, sentence_index(field_sents, start), etype, "RULE"))  # type: ignore[arg-type]
+        return out
+
+    def _team_spans(self, text: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        for line_match in re.finditer(r"[^\n]+", text):
+            line = line_match.group(0)
+            if len(re.findall(r"\d+", line)) < 2 and not _FIXTURE.search(line):
+                continue
+            base = line_match.start()
+            for m in (*_NAME_SCORE.finditer(line), *_FIXTURE.finditer(line), *_FIXTURE_HOME.finditer(line)):
+                s, e = self._clean_name(line, m.start("name"), m.end("name"))
+                if e > s:
+                    spans.append((base + s, base + e))
+        return spans
+
+    def _clean_name(self, line: str, start: int, end: int) -> tuple[int, int]:
+        """Drop leading common or calendar words ("In", "May") from a candidate team name; reject initials."""
+        words = list(re.finditer(r"\S+", line[start:end]))
+        while words:
+            w = words[0].group(0)
+            usual = self.casing.get(w.lower())
+            if w in self.calendar or (usual is not None and usual.islower() and not w.isupper()) or w.isdigit():
+                words.pop(0)
+            else:
+                break
+        if not words:
+            return start, start
+        first = words[0].group(0)
+        if re.fullmatch(r"[A-Z]\.", first) or re.fullmatch(r"[A-Z]\.[A-Z][\w']+", first):
+            return start, start  # "A. Dale 69": a player with an initial
+        return start + words[0].start(), start + words[-1].end()
 
     def _names_team(self, m: RawMention, text: str) -> bool:
         if m.text.lower() in self.countries:
