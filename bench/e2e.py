@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from subprocess import Popen
 from typing import TYPE_CHECKING
 
 from bench.corpus import BenchStory
@@ -25,7 +27,7 @@ from bench.stats import (
     sub_buckets,
 )
 from streams.config import Settings
-from streams.demo import metrics_text, start_worker, stop_worker, wait_until_ready
+from streams.demo import metrics_text, stop_worker, wait_until_ready
 
 if TYPE_CHECKING:
     from bench.run import Plan
@@ -97,7 +99,7 @@ class NaiveResult:
 @dataclass
 class WorkerProc:
     settings: Settings
-    proc: Popen[bytes]
+    proc: subprocess.Popen[bytes]
     log: Path
 
 
@@ -127,12 +129,21 @@ def _prepare(stack: ExitStack, settings: Settings, corpus: list[BenchStory], tag
     return collector, feeder
 
 
-def launch(stack: ExitStack, settings: Settings, index: int) -> WorkerProc:
-    """Start worker ``index`` with its own metrics port and home; stopped when ``stack`` closes."""
+def launch(stack: ExitStack, settings: Settings, index: int, extra_env: dict[str, str] | None = None) -> WorkerProc:
+    """Start `wirestream worker` number ``index`` with its own metrics port and home; stopped when ``stack`` closes.
+
+    ``--without-web``: Faust's own web server (port 6066, unused by wirestream) would collide between workers.
+    """
     home = settings.home / f"worker-{settings.app_id}-{index}"
     ws = settings.model_copy(update={"metrics_port": free_port(), "home": home})
     log = home / "worker.log"
-    proc = start_worker(ws, log, extra_env=ws.as_env())
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **ws.as_env(), **(extra_env or {})}
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streams", "worker", "--loglevel", "info", "--without-web"],
+            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )  # fmt: skip
     stack.callback(stop_worker, proc)
     return WorkerProc(ws, proc, log)
 

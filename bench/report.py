@@ -16,7 +16,7 @@ def _f(x: float | None, digits: int = 2) -> str:
 def render(results: dict[str, Any], plan: Plan) -> str:
     """Machine, throughput table, size/count grid, latency and memory, as plain text."""
     m = results["machine"]
-    bare, e2e, naive = results["bare"], results["e2e"], results["naive"]
+    bare, e2e, naive = results.get("bare"), results.get("e2e"), results.get("naive")
     lines = [
         f"machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}",
         f"stories: {results['source']} text, ~300/~800 words alternating, batch {plan.batch_size}, "
@@ -29,48 +29,54 @@ def render(results: dict[str, Any], plan: Plan) -> str:
         vs = _f(rate / ref) if ref else "-"
         lines.append(f"{name:<34}{procs:>6}{stories:>9}{seconds:>9.1f}{rate:>11.2f}{vs:>9}")
 
-    b_all, b_one = bare["all"], bare["one"]
-    row("bare library", b_all.processes, b_all.stories, b_all.seconds, b_all.rate, b_all.rate)
-    row("bare library", 1, b_one.stories, b_one.seconds, b_one.rate, b_one.rate)
-    row("end-to-end, 1 worker", 1, e2e.one.stories, e2e.one.seconds, e2e.one.rate, b_one.rate)
-    if e2e.many:
-        row(
-            f"end-to-end, {e2e.many.workers} workers",
-            e2e.many.workers,
-            e2e.many.stories,
-            e2e.many.seconds,
-            e2e.many.rate,
-            b_all.rate,
-        )
-    row("naive kafka-python loop", 1, naive.window.stories, naive.window.seconds, naive.rate, b_one.rate)
-    if e2e.many and e2e.one.rate:
-        lines.append(
-            f"scaling: {e2e.many.workers} workers / 1 = {e2e.many.rate / e2e.one.rate:.2f}x "
-            f"(bare {b_all.processes} / 1 process = {b_all.rate / b_one.rate:.2f}x)"
-        )
-    lines.append(
-        f"cores used in the windows: 1 worker {e2e.one.cpu}; "
-        f"{'many ' + str(e2e.many.cpu) + '; ' if e2e.many else ''}naive {naive.window.cpu}"
-    )
-    lines += [
-        "",
-        "bare cost vs story size and corpus size:",
-        f"{'corpus':<18}{'stories':>9}{'words':>9}{'seconds':>9}{'stories/s':>11}{'ms/100 words':>14}",
-    ]
-    for name, r in bare["grid"].items():
-        per100 = r.seconds * r.processes / r.words * 100 * 1000 if r.words else math.nan
-        lines.append(f"{name:<18}{r.stories:>9}{r.words:>9}{r.seconds:>9.1f}{r.rate:>11.2f}{per100:>14.1f}")
-    lat = e2e.latency
-    lines += [
-        "",
-        f"latency at {lat.rate:.2f} stories/s (half the max), open loop, produce -> enriched consumed, "
-        f"{lat.received}/{lat.sent} stories: p50 {_f(lat.p50_ms, 0)} ms, p95 {_f(lat.p95_ms, 0)} ms, "
-        f"p99 {_f(lat.p99_ms, 0)} ms, max {_f(lat.max_ms, 0)} ms",
-        f"worker freshness histogram (same window): p50 ~{_f(lat.freshness_p50_ms, 0)} ms, p99 ~{_f(lat.freshness_p99_ms, 0)} ms; "
-        f"buckets {lat.freshness_buckets}",
-        "peak RSS per worker (MiB, VmHWM): "
-        + "; ".join(" + ".join(f"{k} {v:.0f}" for k, v in r.items()) + f" = {sum(r.values()):.0f}" for r in e2e.rss_mb),
-        f"peak RSS naive peer {sum(naive.rss_mb.values()):.0f} MiB; bare processes {[round(x) for x in bare['rss_mb']]} MiB",
-        f"dead letters {e2e.dead_letters}, duplicate outputs {e2e.duplicates}; total bench time {results['seconds']:.0f}s",
-    ]
+    b_all = bare["all"] if bare else None
+    b_one = bare["one"] if bare else None
+    if b_all and b_one:
+        row("bare library", b_all.processes, b_all.stories, b_all.seconds, b_all.rate, b_all.rate)
+        row("bare library", 1, b_one.stories, b_one.seconds, b_one.rate, b_one.rate)
+    ref_one = b_one.rate if b_one else None
+    ref_all = b_all.rate if b_all else None
+    if e2e:
+        row("end-to-end, 1 worker", 1, e2e.one.stories, e2e.one.seconds, e2e.one.rate, ref_one)
+        if e2e.many:
+            row(f"end-to-end, {e2e.many.workers} workers", e2e.many.workers, e2e.many.stories, e2e.many.seconds,
+                e2e.many.rate, ref_all)  # fmt: skip
+    if naive:
+        row("naive kafka-python loop", 1, naive.window.stories, naive.window.seconds, naive.rate, ref_one)
+    if e2e and e2e.many and e2e.one.rate:
+        scale = f"{e2e.many.workers} workers / 1 = {e2e.many.rate / e2e.one.rate:.2f}x"
+        if b_all and b_one:
+            scale += f" (bare {b_all.processes} / 1 process = {b_all.rate / b_one.rate:.2f}x)"
+        lines.append("scaling: " + scale)
+    if e2e:
+        lines.append(f"cores used in the 1-worker window: {e2e.one.cpu}")
+        if e2e.many:
+            lines.append(f"cores used in the {e2e.many.workers}-worker window: {e2e.many.cpu}")
+    if naive:
+        lines.append(f"cores used in the naive window: {naive.window.cpu}")
+    if bare:
+        lines += ["", "bare cost vs story size and corpus size:",
+                  f"{'corpus':<18}{'stories':>9}{'words':>9}{'seconds':>9}{'stories/s':>11}{'ms/100 words':>14}"]  # fmt: skip
+        for name, r in bare["grid"].items():
+            per100 = r.seconds * r.processes / r.words * 100 * 1000 if r.words else math.nan
+            lines.append(f"{name:<18}{r.stories:>9}{r.words:>9}{r.seconds:>9.1f}{r.rate:>11.2f}{per100:>14.1f}")
+        lines.append(f"peak RSS of the bare processes (MiB): {[round(x) for x in bare['rss_mb']]}")
+    if e2e:
+        lat = e2e.latency
+        lines += [
+            "",
+            f"latency at {lat.rate:.2f} stories/s (half the max), open loop, produce -> enriched consumed, "
+            f"{lat.received}/{lat.sent} stories: p50 {_f(lat.p50_ms, 0)} ms, p95 {_f(lat.p95_ms, 0)} ms, "
+            f"p99 {_f(lat.p99_ms, 0)} ms, max {_f(lat.max_ms, 0)} ms",
+            f"worker freshness histogram (same window): p50 ~{_f(lat.freshness_p50_ms, 0)} ms, "
+            f"p99 ~{_f(lat.freshness_p99_ms, 0)} ms; buckets {lat.freshness_buckets}",
+            "peak RSS per worker (MiB, VmHWM): "
+            + "; ".join(
+                " + ".join(f"{k} {v:.0f}" for k, v in r.items()) + f" = {sum(r.values()):.0f}" for r in e2e.rss_mb
+            ),
+            f"dead letters {e2e.dead_letters}, duplicate outputs {e2e.duplicates}",
+        ]
+    if naive:
+        lines.append(f"peak RSS of the naive peer (MiB): {sum(naive.rss_mb.values()):.0f}")
+    lines.append(f"total bench time {results['seconds']:.0f}s")
     return "\n".join(lines)

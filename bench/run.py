@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.bare import BarePool, BareResult
 from bench.corpus import REPO, BenchStory, load_sources, make_corpus, mixed_corpus
-from bench.e2e import E2EResult, run_e2e, run_naive
+from bench.e2e import E2EResult, NaiveResult, run_e2e, run_naive
 from bench.procs import cores, cpu_model, peak_rss_mb
 from bench.report import render
 from streams.config import Settings
@@ -47,6 +47,7 @@ class Plan:
     enrich_mode: str
     kafka_port: int
     partitions: int
+    modes: tuple[str, ...] = ("bare", "e2e", "naive")
 
 
 def parse_args(argv: list[str] | None) -> Plan:
@@ -61,6 +62,7 @@ def parse_args(argv: list[str] | None) -> Plan:
     p.add_argument("--workers", type=int, default=cores(), help="workers of the multi-worker run (default: cores)")
     p.add_argument("--batch-size", type=int, default=Settings().batch_size)
     p.add_argument("--enrich-mode", choices=["process", "thread"], default=Settings().enrich_mode)
+    p.add_argument("--modes", default="bare,e2e,naive", help="comma-separated subset of bare,e2e,naive (default all)")
     p.add_argument("--kafka-port", type=int, default=19292, help="port of the benchmark's own broker (+1: controller)")
     a = p.parse_args(argv)
     q = a.quick
@@ -75,6 +77,7 @@ def parse_args(argv: list[str] | None) -> Plan:
         enrich_mode=a.enrich_mode,
         kafka_port=a.kafka_port,
         partitions=max(4, 2 * a.workers),
+        modes=tuple(m.strip() for m in a.modes.split(",") if m.strip()),
     )
 
 
@@ -158,14 +161,15 @@ def machine() -> dict[str, Any]:
     return {"cores": cores(), "cpu": cpu_model(), "python": platform.python_version(), "platform": platform.platform()}
 
 
-def summary_line(bare_all: BareResult, e2e: E2EResult, naive_rate: float) -> str:
-    e2e_max = e2e.rate_many or e2e.rate_one
-    x = e2e_max / bare_all.rate if bare_all.rate else math.nan
-    y = e2e.rate_one / naive_rate if naive_rate else math.nan
-    return (
-        f"ratio_e2e_vs_bare={x:.2f} ratio_e2e_vs_naive={y:.2f} "
-        f"p99_ms={e2e.latency.p99_ms:.0f} rss_mb={e2e.max_worker_rss_mb:.0f}"
-    )
+def summary_line(bare: dict[str, Any] | None, e2e: E2EResult | None, naive: NaiveResult | None) -> str:
+    """The last line: e2e (most workers) vs bare (all cores), 1 worker vs the naive peer, p99, worker RSS."""
+    nan = math.nan
+    e2e_max = (e2e.rate_many or e2e.rate_one) if e2e else nan
+    x = e2e_max / bare["all"].rate if bare and bare["all"].rate else nan
+    y = e2e.rate_one / naive.rate if e2e and naive and naive.rate else nan
+    p99 = e2e.latency.p99_ms if e2e else nan
+    rss = e2e.max_worker_rss_mb if e2e else nan
+    return f"ratio_e2e_vs_bare={x:.2f} ratio_e2e_vs_naive={y:.2f} p99_ms={p99:.0f} rss_mb={rss:.0f}"
 
 
 def _jsonable(obj: Any) -> Any:
@@ -196,12 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with ExitStack() as stack:
         settings = start_broker(stack, plan, run_id)
-        bare = run_bare(stack, settings, plan, corpus, sources)
-        e2e = run_e2e(settings, plan, corpus, run_id, say)
-        naive = run_naive(settings, plan, corpus, run_id, say)
+        bare = run_bare(stack, settings, plan, corpus, sources) if "bare" in plan.modes else None
+        e2e = run_e2e(settings, plan, corpus, run_id, say) if "e2e" in plan.modes else None
+        naive = run_naive(settings, plan, corpus, run_id, say) if "naive" in plan.modes else None
         say("stopping the broker ...")
     results.update(bare=bare, e2e=e2e, naive=naive, seconds=time.monotonic() - started)
-    line = summary_line(bare["all"], e2e, naive.rate)
+    line = summary_line(bare, e2e, naive)
     results["summary"] = line
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{run_id}.json"

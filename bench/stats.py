@@ -76,26 +76,19 @@ def bucket_quantile(buckets: Buckets, q: float) -> float:
     return prev_bound
 
 
-def completion_rate(times: Sequence[float], start: float, end: float, gap: float = 0.05) -> tuple[int, float]:
-    """Stories per second from arrival times in ``[start, end)``, robust to outputs arriving batch by batch.
+def completion_rate(times: Sequence[float], start: float, end: float) -> tuple[int, float]:
+    """Stories per second from output arrival times in ``[start, end)``, robust to outputs arriving batch by batch.
 
-    Arrivals closer than ``gap`` seconds form one completion; the rate counts the stories of every completion
-    after the first one over the time from the first completion to the last. With fewer than two completions it
-    falls back to count / window. Returns (stories in the window, rate).
+    The rate is the least-squares slope of the cumulative count over arrival time, so a window that happens to
+    catch one batch more or less does not skew it. When the arrivals span less than a quarter of the window (one or
+    two bursts), it falls back to count / window. Returns (stories in the window, rate).
     """
     inside = sorted(t for t in times if start <= t < end)
-    if not inside:
-        return 0, 0.0
-    groups: list[tuple[float, int]] = []  # (time of the completion's first arrival, stories)
-    last = -math.inf
-    for t in inside:
-        if t - last <= gap:
-            first, size = groups[-1]
-            groups[-1] = (first, size + 1)
-        else:
-            groups.append((t, 1))
-        last = t
-    if len(groups) < 2:
-        return len(inside), len(inside) / (end - start)
-    after_first = len(inside) - groups[0][1]
-    return len(inside), after_first / (groups[-1][0] - groups[0][0])
+    n = len(inside)
+    if n < 2 or inside[-1] - inside[0] < (end - start) / 4:
+        return n, n / (end - start)
+    mean_t = sum(inside) / n
+    mean_k = (n - 1) / 2
+    cov = sum((t - mean_t) * (k - mean_k) for k, t in enumerate(inside))
+    var = sum((t - mean_t) ** 2 for t in inside)
+    return n, cov / var
