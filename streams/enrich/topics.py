@@ -1,0 +1,131 @@
+"""IPTC Media Topics for a story: top-level topics with confidences, plus confident second-level ones.
+
+One MiniLM pass (int8 ONNX, mean pooled) over the headline and lead (:mod:`streams.enrich.topic_text`), then two
+linear heads stored in ``head.npz``: a softmax over the 17 top-level topics and, for each top-level topic, a softmax
+over its second-level children. How the heads were trained is in ``models/topics/TRAINING.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from schemas.models import Topic
+from streams.enrich.document import Document
+from streams.enrich.iptc import by_code
+from streams.enrich.onnx_model import OnnxEncoder
+from streams.enrich.topic_text import topic_text
+
+DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "topics"
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicThresholds:
+    """When a topic besides the best top-level one is returned.
+
+    ``extra_top``: another top-level topic needs at least this probability; ``second_level``: a second-level topic
+    needs P(parent) * P(child | parent) at least this.
+    """
+
+    extra_top: float = 0.25
+    second_level: float = 0.35
+
+
+class TopicModel:
+    """The shipped topic classifier (onnxruntime + numpy; no torch)."""
+
+    def __init__(
+        self,
+        encoder: OnnxEncoder,
+        head: dict[str, np.ndarray],
+        version: str,
+        thresholds: TopicThresholds,
+        batch_size: int = 16,
+    ) -> None:
+        self.encoder = encoder
+        self.version = version
+        self.thresholds = thresholds
+        self.batch_size = batch_size
+        self.top_codes = [str(c) for c in head["top_codes"]]
+        self.top_w, self.top_b = head["top_w"], head["top_b"]
+        self.sub_codes = [str(c) for c in head["sub_codes"]]
+        self.sub_w, self.sub_b = head["sub_w"], head["sub_b"]
+        self.temperature = float(head["temperature"])
+        unknown = [c for c in self.top_codes + self.sub_codes if c not in by_code]
+        if unknown:
+            raise ValueError(f"topic head names codes missing from the IPTC table: {unknown}")
+        # Columns of the second-level head that belong to each top-level topic.
+        self._children = {
+            top: np.array([j for j, c in enumerate(self.sub_codes) if by_code[c].parent == top], dtype=np.int64)
+            for top in self.top_codes
+        }
+
+    @classmethod
+    def load(cls, model_dir: Path | None = None, threads: int = 1) -> TopicModel:
+        """Load ``model.onnx``, ``tokenizer.json``, ``head.npz`` and ``config.json`` (default: the shipped model)."""
+        model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        encoder = OnnxEncoder(model_dir, max_length=int(config["max_length"]), threads=threads)
+        with np.load(model_dir / "head.npz") as npz:
+            head = {k: npz[k] for k in npz.files}
+        return cls(encoder, head, str(config["version"]), TopicThresholds(**config["thresholds"]))
+
+    def embed(self, docs: Sequence[Document]) -> np.ndarray:
+        """Normalised document embeddings, shape ``(n, 384)``."""
+        texts = [topic_text(d) for d in docs]
+        out = np.zeros((len(texts), self.top_w.shape[1]), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths share a batch
+        for k in range(0, len(order), self.batch_size):
+            rows = order[k : k + self.batch_size]
+            out[rows] = self.encoder.run(self.encoder.encode([texts[i] for i in rows]))[0]
+        return out
+
+    def probabilities(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(top-level topic) ``(n, 17)`` and raw second-level logits ``(n, k)`` for ``embeddings``."""
+        top = softmax((embeddings @ self.top_w.T + self.top_b) / self.temperature)
+        return top, embeddings @ self.sub_w.T + self.sub_b
+
+    def predict(self, docs: Sequence[Document]) -> list[list[Topic]]:
+        """Per document: its topics, confidence descending; always at least the best top-level topic."""
+        if not docs:
+            return []
+        top, sub_logits = self.probabilities(self.embed(docs))
+        return [self._topics(top[i], sub_logits[i]) for i in range(len(docs))]
+
+    def _topics(self, top: np.ndarray, sub_logits: np.ndarray) -> list[Topic]:
+        best = int(top.argmax())
+        chosen = [j for j in range(len(top)) if j == best or top[j] >= self.thresholds.extra_top]
+        topics = [self._topic(self.top_codes[j], float(top[j])) for j in chosen]
+        for j in chosen:
+            children = self._children[self.top_codes[j]]
+            if children.size == 0:
+                continue
+            given_parent = softmax(sub_logits[children][None, :])[0]
+            k = int(given_parent.argmax())
+            confidence = float(top[j] * given_parent[k])
+            if confidence >= self.thresholds.second_level:
+                topics.append(self._topic(self.sub_codes[children[k]], confidence))
+        return sorted(topics, key=lambda t: (-t.confidence, t.level))
+
+    @staticmethod
+    def _topic(code: str, confidence: float) -> Topic:
+        topic = by_code[code]
+        return Topic(
+            code=code,
+            name=topic.name,
+            level=topic.level,
+            parent=topic.parent,
+            slug=topic.slug,
+            confidence=round(min(max(confidence, 0.0), 1.0), 4),
+        )
