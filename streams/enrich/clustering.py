@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from schemas.models import EntityType
@@ -97,41 +97,48 @@ def _contains(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
     return any(long[i : i + n] == short for i in range(len(long) - n + 1))
 
 
-def _matches(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype: EntityType) -> bool:
+def _match(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype: EntityType) -> str | None:
+    """How a mention matches a cluster: "same", "person" (part of a person's name), "part", "acronym" or None."""
     if words in cluster.forms:
-        return True
+        return "same"
     ctype = cluster.type
     for form in cluster.forms:
         if len(form) <= len(words):
             continue
-        if ctype == "PERSON" and form[-len(words) :] == words:
-            return True
+        # surname ("Harris" of "Kamala Harris"), or family name first ("Wang" of "Wang Donghai")
+        if ctype == "PERSON" and (form[-len(words) :] == words or (len(words) == 1 and form[0] == words[0])):
+            return "person"
         if ctype == mtype and _contains(form, words):
-            return True
-    if len(raw) == 1 and raw[0].isupper() and 2 <= len(raw[0]) <= 6:
-        return raw[0] in cluster.acronyms
-    return False
+            return "part"
+    if len(raw) == 1 and raw[0].isupper() and 2 <= len(raw[0]) <= 6 and raw[0] in cluster.acronyms:
+        return "acronym"
+    return None
+
+
+def _position(m: RawMention) -> tuple[bool, int, int]:
+    return (m.field != "headline", m.start, m.end)
 
 
 def cluster_mentions(mentions: Sequence[RawMention]) -> list[Cluster]:
     """Entities of a story from its mentions; clusters come out in order of first mention."""
-    order = {id(m): i for i, m in enumerate(mentions)}
     clusters: list[Cluster] = []
-    for m in sorted(mentions, key=lambda m: (-len(name_words(m.text)), -len(m.text), order[id(m)])):
+    for m in sorted(mentions, key=lambda m: (-len(name_words(m.text)), -len(m.text), _position(m))):
         raw = name_words(m.text)
         words = tuple(w.lower() for w in raw)
         if not words:
             continue
-        hits = [c for c in clusters if _matches(c, words, raw, m.type)]
-        if len(hits) == 1 or (hits and all(words in c.forms for c in hits[:1])):
-            target = hits[0]
+        hits = [(c, how) for c in clusters if (how := _match(c, words, raw, m.type))]
+        exact = [h for h in hits if h[1] == "same"]
+        if len(hits) == 1 or len(exact) == 1:
+            target, how = exact[0] if exact else hits[0]
         else:
-            target = Cluster()
+            target, how = Cluster(), "new"
             clusters.append(target)
-        target.add(m)
+        # part of a person's name: the model's other label for the bare surname ("Wang" as ORG) does not vote
+        target.add(m if how != "person" else replace(m, type="PERSON"))
     for c in clusters:
-        c.mentions.sort(key=lambda m: order[id(m)])
-    clusters.sort(key=lambda c: order[id(c.mentions[0])])
+        c.mentions.sort(key=_position)
+    clusters.sort(key=lambda c: _position(c.mentions[0]))
     return clusters
 
 

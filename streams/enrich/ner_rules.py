@@ -30,9 +30,10 @@ _DATE_AFTER = re.compile(r"\s*\d{4}-\d\d-\d\d|\s*,?\s*\(?\w+\s+\d{1,2}\b")
 _RESULT_WORDS = re.compile(r"\b(beat|beats|drew|draw|lost to|defeated|v|vs|at|halftime|half-time)\b", re.I)
 _WORD = re.compile(r"[a-z]+(?: [a-z]+)?")
 _NAME = r"[A-Z][\w'&-]*\.?(?:[ ](?:[A-Z][\w'&-]*\.?|de|del|la|'s))*"
-_NAME_SCORE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]\d+(?:-\d+)?(?![\d.:/])")
+_NAME_SCORE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]\d+(?:-\d+)?(?![\d.:/-])")
 _FIXTURE = re.compile(rf"(?:^|[ ])(?:v|vs\.?|AT)[ ](?P<name>{_NAME})")
 _FIXTURE_HOME = re.compile(rf"^(?P<name>{_NAME})[ ](?:v|vs\.?|AT)[ ]")
+_ATHLETE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]?\([ ]?(?P<country>[A-Z][\w.' ]*?)[ ]?\)")
 _SPLIT = re.compile(r"[(),;]")
 _PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
 
@@ -73,22 +74,21 @@ class NerRules:
     def apply(self, doc: Document, mentions: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
         """``mentions`` with corrected types, dropped false positives and added agencies, in text order."""
         sport = self.is_sport(doc)
+        teams = sport and not self._individual_sport(doc)
         out: list[RawMention] = []
         for m in self._split_slugs(mentions):
             text = doc.headline if m.field == "headline" else doc.body
             if self._common_words(m, text):
                 continue
-            if (
-                m.text in self.agencies
-                or sport
-                and m.type in ("GPE", "LOC", "PERSON")
-                and m.label != "NORP"
-                and self._names_team(m, text)
-            ):
+            if self._dateline(m, text):
+                m = replace(m, type="GPE", label="RULE")
+            elif self._organisation(m, text, teams):
                 m = replace(m, type="ORG", label="RULE")
             out.append(m)
-        if sport and not self._individual_sport(doc):
+        if teams:
             out = self._team_lines(doc, out, sentences)
+        elif sport:
+            out = self._athlete_lines(doc, out, sentences)
         out.extend(self._missed_agencies(doc, out, sentences))
         out.sort(key=lambda m: (m.field != "headline", m.start))
         return out
@@ -101,6 +101,17 @@ class NerRules:
             return True
         words = re.findall(r"[a-z]+", doc.body[:3000].lower())
         return sum(w in self.sport_words for w in words) >= _SPORT_MIN_WORDS
+
+    def _organisation(self, m: RawMention, text: str, teams: bool) -> bool:
+        """A news agency, or (in team sports) a place or bare name standing for a team."""
+        if m.text in self.agencies:
+            return True
+        return teams and m.type in ("GPE", "LOC", "PERSON") and m.label != "NORP" and self._names_team(m, text)
+
+    @staticmethod
+    def _dateline(m: RawMention, text: str) -> bool:
+        """A place opening the body's first line and followed by a date ("LONDON 1996-08-30")."""
+        return m.field == "body" and not text[: m.start].strip() and bool(_DATE_AFTER.match(text[m.end : m.end + 40]))
 
     def _individual_sport(self, doc: Document) -> bool:
         head = doc.headline.lower()
@@ -123,6 +134,29 @@ class NerRules:
                 out.append(RawMention(name, fname, start, end, sentence_index(field_sents, start), etype, "RULE"))  # type: ignore[arg-type]
         return out
 
+    def _athlete_lines(
+        self, doc: Document, mentions: list[RawMention], sentences: Sequence[Sentence]
+    ) -> list[RawMention]:
+        """In individual sports, "Name (Country)" names an athlete and the athlete's country."""
+        from streams.enrich.entities import RawMention, sentence_index
+
+        out = list(mentions)
+        for fname in ("headline", "body"):
+            text: str = getattr(doc, fname)
+            field_sents = [s for s in sentences if s.field == fname]
+            for hit in _ATHLETE.finditer(text):
+                country = hit.group("country")
+                if country.lower() not in self.countries:
+                    continue
+                s, e = self._clean_name(text, hit.start("name"), hit.end("name"), allow_initial=True)
+                if e <= s:
+                    continue
+                found = [(s, e, "PERSON"), (hit.start("country"), hit.end("country"), "LOC")]
+                for a, b, etype in found:
+                    out = [m for m in out if not (m.field == fname and m.start < b and a < m.end)]
+                    out.append(RawMention(text[a:b], fname, a, b, sentence_index(field_sents, a), etype, "RULE"))  # type: ignore[arg-type]
+        return out
+
     def _team_spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
         for line_match in re.finditer(r"[^\n]+", text):
@@ -136,7 +170,7 @@ class NerRules:
                     spans.append((base + s, base + e))
         return spans
 
-    def _clean_name(self, line: str, start: int, end: int) -> tuple[int, int]:
+    def _clean_name(self, line: str, start: int, end: int, *, allow_initial: bool = False) -> tuple[int, int]:
         """Drop leading common or calendar words ("In", "May") from a candidate team name; reject initials."""
         words = list(re.finditer(r"\S+", line[start:end]))
         while words:
@@ -149,7 +183,7 @@ class NerRules:
         if not words:
             return start, start
         first = words[0].group(0)
-        if re.fullmatch(r"[A-Z]\.", first) or re.fullmatch(r"[A-Z]\.[A-Z][\w']+", first):
+        if not allow_initial and re.fullmatch(r"[A-Z]\.", first) or re.fullmatch(r"[A-Z]\.[A-Z][\w']+", first):
             return start, start  # "A. Dale 69": a player with an initial
         return start + words[0].start(), start + words[-1].end()
 
