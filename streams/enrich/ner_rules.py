@@ -34,6 +34,9 @@ _NAME_SCORE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]\d+(?:-\d+)?(?![\d.:
 _FIXTURE = re.compile(rf"(?:^|[ ])(?:v|vs\.?|AT)[ ](?P<name>{_NAME})")
 _FIXTURE_HOME = re.compile(rf"^(?P<name>{_NAME})[ ](?:v|vs\.?|AT)[ ]")
 _ATHLETE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]?\([ ]?(?P<country>[A-Z][\w.' ]*?)[ ]?\)")
+_INITIAL = re.compile(r"[A-Z]\.(?:[ ]?[A-Z][\w'-]+)")
+_PLACE_BEFORE = re.compile(r"\b(?:at|in|from|near|to)\s+(?:the\s+)?$", re.I)
+_DATELINE = re.compile(r"(?P<place>[A-Z][A-Z.'-]+(?:[ ][A-Z][A-Z.'-]+)*)(?=,?[ ]+(?:\d{4}-\d\d-\d\d|\(\w+\)))")
 _SPLIT = re.compile(r"[(),;]")
 _PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
 
@@ -90,6 +93,7 @@ class NerRules:
         elif sport:
             out = self._athlete_lines(doc, out, sentences)
         out.extend(self._missed_agencies(doc, out, sentences))
+        out.extend(self._missed_dateline(doc, out, sentences))
         out.sort(key=lambda m: (m.field != "headline", m.start))
         return out
 
@@ -129,7 +133,12 @@ class NerRules:
                 if any(m.type == "PERSON" and " " in m.text and m.label != "RULE" for m in overlapping):
                     continue  # "Bob Estes 64": a person the model recognised
                 name = text[start:end]
-                etype = "LOC" if name.lower() in self.countries else "ORG"
+                if _INITIAL.match(name):
+                    etype = "PERSON"  # "A. Dale 69": a player in a scorecard
+                elif name.lower() in self.countries:
+                    etype = "LOC"
+                else:
+                    etype = "ORG"
                 out = [m for m in out if m not in overlapping]
                 out.append(RawMention(name, fname, start, end, sentence_index(field_sents, start), etype, "RULE"))  # type: ignore[arg-type]
         return out
@@ -165,7 +174,7 @@ class NerRules:
                 continue
             base = line_match.start()
             for m in (*_NAME_SCORE.finditer(line), *_FIXTURE.finditer(line), *_FIXTURE_HOME.finditer(line)):
-                s, e = self._clean_name(line, m.start("name"), m.end("name"))
+                s, e = self._clean_name(line, m.start("name"), m.end("name"), allow_initial=True)
                 if e > s:
                     spans.append((base + s, base + e))
         return spans
@@ -188,7 +197,7 @@ class NerRules:
         return start + words[0].start(), start + words[-1].end()
 
     def _names_team(self, m: RawMention, text: str) -> bool:
-        if m.text.lower() in self.countries:
+        if m.text.lower() in self.countries or _PLACE_BEFORE.search(text[max(0, m.start - 12) : m.start]):
             return False
         after = text[m.end : m.end + 40]
         if _DATE_AFTER.match(after):  # dateline ("LONDON 1996-08-30", "CHICAGO, Aug 30")
@@ -235,6 +244,17 @@ class NerRules:
                 s, e = part.span()
                 out.append(replace(m, text=part.group(0), start=m.start + s, end=m.start + e))
         return out
+
+    @staticmethod
+    def _missed_dateline(doc: Document, found: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
+        """The place of a dateline opening the body ("BONN 1996-08-30", "LONDON (Reuters) -"), if the model missed it."""
+        from streams.enrich.entities import RawMention
+
+        lead = len(doc.body) - len(doc.body.lstrip())
+        hit = _DATELINE.match(doc.body, lead)
+        if hit is None or any(m.field == "body" and m.start < hit.end() and hit.start() < m.end for m in found):
+            return []
+        return [RawMention(hit.group("place"), "body", hit.start(), hit.end(), 0, "GPE", "RULE")]
 
     def _missed_agencies(
         self, doc: Document, found: Sequence[RawMention], sentences: Sequence[Sentence]
