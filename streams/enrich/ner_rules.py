@@ -35,6 +35,7 @@ _FIXTURE = re.compile(rf"(?:^|[ ])(?:v|vs\.?|AT)[ ](?P<name>{_NAME})")
 _FIXTURE_HOME = re.compile(rf"^(?P<name>{_NAME})[ ](?:v|vs\.?|AT)[ ]")
 _ATHLETE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]?\([ ]?(?P<country>[A-Z][\w.' ]*?)[ ]?\)")
 _INITIAL = re.compile(r"[A-Z]\.(?:[ ]?[A-Z][\w'-]+)")
+_ACRONYM = re.compile(r"(?<![\w.&-])[A-Z]{3,6}(?![\w.&-])")
 _PLACE_BEFORE = re.compile(r"\b(?:at|in|from|near|to)\s+(?:the\s+)?$", re.I)
 _DATELINE = re.compile(r"(?P<place>[A-Z][A-Z.'-]+(?:[ ][A-Z][A-Z.'-]+)*)(?=,?[ ]+(?:\d{4}-\d\d-\d\d|\(\w+\)))")
 _SPLIT = re.compile(r"[(),;]")
@@ -51,6 +52,7 @@ class NerRules:
     sport_words: frozenset[str]
     casing: dict[str, str]
     individual_sports: frozenset[str]
+    org_suffixes: frozenset[str]
     calendar: frozenset[str]
 
     @classmethod
@@ -72,6 +74,7 @@ class NerRules:
             casing={k.lower(): v for k, v in resources.mapping("truecase.tsv").items()},
             individual_sports=frozenset(w.lower() for w in resources.word_list("individual_sports.txt")),
             calendar=frozenset(resources.word_list("calendar_words.txt")),
+            org_suffixes=resources.word_list("org_suffixes.txt"),
         )
 
     def apply(self, doc: Document, mentions: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
@@ -94,6 +97,7 @@ class NerRules:
             out = self._athlete_lines(doc, out, sentences)
         out.extend(self._missed_agencies(doc, out, sentences))
         out.extend(self._missed_dateline(doc, out, sentences))
+        out.extend(self._missed_acronyms(doc, out, sentences))
         out.sort(key=lambda m: (m.field != "headline", m.start))
         return out
 
@@ -108,7 +112,7 @@ class NerRules:
 
     def _organisation(self, m: RawMention, text: str, teams: bool) -> bool:
         """A news agency, or (in team sports) a place or bare name standing for a team."""
-        if m.text in self.agencies:
+        if m.text in self.agencies or (" " in m.text and m.text.rsplit(" ", 1)[1] in self.org_suffixes):
             return True
         return teams and m.type in ("GPE", "LOC", "PERSON") and m.label != "NORP" and self._names_team(m, text)
 
@@ -244,6 +248,32 @@ class NerRules:
                 s, e = part.span()
                 out.append(replace(m, text=part.group(0), start=m.start + s, end=m.start + e))
         return out
+
+    def _missed_acronyms(
+        self, doc: Document, found: Sequence[RawMention], sentences: Sequence[Sentence]
+    ) -> list[RawMention]:
+        """Capitalised acronyms the model missed ("FOMC", "KDP") outside capital lines: organisations, unless
+        they are words of ordinary news text (``truecase.tsv``: "CEO", "GDP") or countries."""
+        from streams.enrich.entities import RawMention, sentence_index
+
+        added: list[RawMention] = []
+        for fname in ("headline", "body"):
+            text: str = getattr(doc, fname)
+            taken = [(m.start, m.end) for m in found if m.field == fname]
+            field_sents = [s for s in sentences if s.field == fname]
+            for hit in _ACRONYM.finditer(text):
+                s, e = hit.span()
+                word = hit.group(0)
+                if (
+                    word.lower() in self.casing
+                    or word.lower() in self.countries
+                    or any(a < e and s < b for a, b in taken)
+                ):
+                    continue
+                if is_shouting(_line_of(text, s)):
+                    continue
+                added.append(RawMention(word, fname, s, e, sentence_index(field_sents, s), "ORG", "RULE"))  # type: ignore[arg-type]
+        return added
 
     @staticmethod
     def _missed_dateline(doc: Document, found: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
