@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
                     last = m.end()
                     word = m.group(0)
                     at_start = m.start() == 0 or bool(SENTENCE_END.search(para[: m.start()])) or before.strip() in ("\"", "\u201c")
-                    if at_start or word.isupper() and len(word) > 1 and not word.endswith("."):
-                        continue  # sentence-initial capitals and all-caps words say nothing about usual casing
+                    if at_start or (word.isupper() and len(word) > 6):
+                        continue  # sentence-initial capitals and long all-caps words say nothing about usual casing
                     forms[word.lower()][word] += 1
     rows = []
     for key, counter in forms.items():

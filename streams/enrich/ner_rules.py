@@ -189,7 +189,8 @@ class NerRules:
         while words:
             w = words[0].group(0)
             usual = self.casing.get(w.lower())
-            if w in self.calendar or (usual is not None and usual.islower() and not w.isupper()) or w.isdigit():
+            calendar = w in self.calendar and (len(words) == 1 or words[1].group(0)[:1].isdigit())
+            if calendar or (usual is not None and usual.islower() and not w.isupper()) or w.isdigit():
                 words.pop(0)
             else:
                 break
