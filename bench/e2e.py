@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ class Window:
     seconds: float
     rate: float
     cpu: dict[str, float] = field(default_factory=dict)  # cores used during the window, per process role
+    stages: dict[str, float] = field(default_factory=dict)  # worker seconds per wall second, per stage
 
 
 @dataclass
@@ -180,16 +182,69 @@ def _cpu(pids: dict[str, int]) -> dict[str, float]:
     return out
 
 
-def measure(collector: Collector, plan: Plan, workers: int, pids: dict[str, int], say: Say) -> Window:
-    """Wait the warm-up, then measure the completion rate over one window (and the CPU each process used)."""
+def stage_seconds(text: str) -> dict[str, float]:
+    """Total seconds per stage from a worker's ``wirestream_stage_duration_seconds_sum`` series."""
+    out: dict[str, float] = {}
+    prefix = 'wirestream_stage_duration_seconds_sum{stage="'
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            stage, _, rest = line[len(prefix) :].partition('"}')
+            out[stage] = float(rest.split()[-1])
+    return out
+
+
+def _stages(workers: list[WorkerProc]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for w in workers:
+        for stage, secs in stage_seconds(metrics_text(w.settings) or "").items():
+            total[stage] = total.get(stage, 0.0) + secs
+    return total
+
+
+def measure(
+    collector: Collector, plan: Plan, pids: dict[str, int], say: Say, workers: Sequence[WorkerProc] = ()
+) -> Window:
+    """Wait the warm-up, then measure the completion rate over one window, the CPU each process used and (for
+    workers) the share of wall time each pipeline stage took, summed over workers."""
     time.sleep(plan.warmup_s)
-    cpu0, t0 = _cpu(pids), time.time()
+    cpu0, st0, t0 = _cpu(pids), _stages(list(workers)), time.time()
+    profilers = [_profile(pid, role, plan) for role, pid in pids.items() if role != "broker"] if plan.profile else []
     time.sleep(plan.window_s)
-    cpu1, t1 = _cpu(pids), time.time()
+    for prof in profilers:
+        if prof is not None:
+            prof.wait(30)
+    cpu1, st1, t1 = _cpu(pids), _stages(list(workers)), time.time()
     stories, rate = completion_rate(collector.arrivals(), t0, t1)
     cpu = {k: round((cpu1[k] - cpu0.get(k, 0.0)) / (t1 - t0), 3) for k in cpu1}
-    say(f"  {workers} worker(s): {stories} stories in {t1 - t0:.0f}s, {rate:.2f} stories/s; cores used {cpu}")
-    return Window(workers, stories, t1 - t0, rate, cpu)
+    stages = {k: round((st1[k] - st0.get(k, 0.0)) / (t1 - t0), 3) for k in st1 if k in ("parse", "enrich", "publish")}
+    n = max(len(workers), 1)
+    say(f"  {n} process(es): {stories} stories in {t1 - t0:.0f}s, {rate:.2f} stories/s; cores used {cpu}; "
+        f"stage share of wall time {stages}")  # fmt: skip
+    return Window(n, stories, t1 - t0, rate, cpu, stages)
+
+
+def _profile(pid: int, role: str, plan: Plan) -> subprocess.Popen[bytes] | None:
+    """py-spy (if installed) sampling ``pid`` and its children for one window, as collapsed stacks."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        return None
+    assert plan.profile is not None
+    out = plan.profile / f"profile-{role}-{int(time.time())}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [spy, "record", "--subprocesses", "--idle", "--format", "raw", "--rate", "50",
+           "--duration", str(int(plan.window_s)), "--pid", str(pid), "--output", str(out)]  # fmt: skip
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _pids(settings: Settings, workers: list[WorkerProc]) -> dict[str, int]:
+    """Processes whose CPU a window reports: each worker (with its children) and the broker."""
+    from streams import kafka_local
+
+    pids = {f"w{i}": w.proc.pid for i, w in enumerate(workers)}
+    broker = kafka_local.status(settings).pid
+    if broker is not None:
+        pids["broker"] = broker
+    return pids
 
 
 def _freshness(workers: list[WorkerProc]) -> Buckets:
@@ -238,7 +293,7 @@ def run_e2e(settings: Settings, plan: Plan, corpus: list[BenchStory], run_id: st
         feeder.keep_backlog(collector, _backlog(plan, 1))
         _ready(workers[0])
         _wait(lambda: collector.done() > 0, 300, "the first enriched story")
-        one = measure(collector, plan, 1, {"w0": workers[0].proc.pid}, say)
+        one = measure(collector, plan, _pids(settings, workers), say, workers)
         many = None
         if plan.workers > 1:
             say(f"e2e: adding {plan.workers - 1} worker(s) to the group ...")
@@ -249,12 +304,12 @@ def run_e2e(settings: Settings, plan: Plan, corpus: list[BenchStory], run_id: st
             workers += extra
             for w in extra:
                 _wait(lambda w=w: _enriched_total(w) > 0, 300, f"worker {w.proc.pid} to enrich")
-            many = measure(collector, plan, plan.workers, {f"w{i}": w.proc.pid for i, w in enumerate(workers)}, say)
+            many = measure(collector, plan, _pids(settings, workers), say, workers)
         feeder.stop()
         say("e2e: draining the backlog ...")
         _wait(lambda: collector.done() >= feeder.sent, 300, "the backlog to drain")
         best = max(one.rate, many.rate if many else 0.0)
-        latency = _latency(collector, feeder, workers, best / 2, plan, say)
+        latency = _latency(collector, feeder, workers, plan.latency_rate or best / 2, plan, say)
         rss = [peak_rss_mb(w.proc.pid) for w in workers]
         say(f"e2e: peak RSS per worker (MiB) {[{k: round(v) for k, v in r.items()} for r in rss]}")
         result = E2EResult(one, many, latency, rss, collector.dead_letters, collector.duplicates)
@@ -273,6 +328,6 @@ def run_naive(settings: Settings, plan: Plan, corpus: list[BenchStory], run_id: 
         peer.wait_ready()
         _wait(lambda: collector.done() > 0, 300, "the naive peer's first story")
         assert peer.proc.pid is not None
-        window = measure(collector, plan, 1, {"naive": peer.proc.pid}, say)
+        window = measure(collector, plan, {"naive": peer.proc.pid, **_pids(settings, [])}, say)
         rss = peak_rss_mb(peer.proc.pid)
         return NaiveResult(window, rss)

@@ -18,6 +18,7 @@ import sys
 import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -48,6 +49,9 @@ class Plan:
     kafka_port: int
     partitions: int
     modes: tuple[str, ...] = ("bare", "e2e", "naive")
+    overrides: tuple[tuple[str, str], ...] = ()
+    profile: Path | None = None
+    latency_rate: float | None = None
 
 
 def parse_args(argv: list[str] | None) -> Plan:
@@ -55,7 +59,8 @@ def parse_args(argv: list[str] | None) -> Plan:
     p.add_argument("--quick", action="store_true", help="~2-minute smoke run (short windows)")
     p.add_argument("--window", type=float, help="seconds of each sustained-rate window (default 60, quick 15)")
     p.add_argument("--warmup", type=float, help="seconds after the first output before measuring (default 10, quick 4)")
-    p.add_argument("--latency", type=float, help="seconds of the open-loop latency run (default 60, quick 15)")
+    p.add_argument("--latency", type=float, help="seconds of the open-loop latency run (default 40, quick 15)")
+    p.add_argument("--latency-rate", type=float, help="stories/s of the latency run (default: half the measured max)")
     p.add_argument(
         "--bare-budget", type=float, help="target seconds of the 4 size/count bare runs (default 60, quick 20)"
     )
@@ -63,13 +68,22 @@ def parse_args(argv: list[str] | None) -> Plan:
     p.add_argument("--batch-size", type=int, default=Settings().batch_size)
     p.add_argument("--enrich-mode", choices=["process", "thread"], default=Settings().enrich_mode)
     p.add_argument("--modes", default="bare,e2e,naive", help="comma-separated subset of bare,e2e,naive (default all)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a worker setting, e.g. --set batch_timeout_s=0.05 (repeatable)",
+    )
+    p.add_argument("--profile", type=Path, help="record py-spy profiles of every measured window into this folder")
     p.add_argument("--kafka-port", type=int, default=19292, help="port of the benchmark's own broker (+1: controller)")
     a = p.parse_args(argv)
     q = a.quick
     return Plan(
         window_s=a.window or (15.0 if q else 60.0),
         warmup_s=a.warmup if a.warmup is not None else (4.0 if q else 10.0),
-        latency_s=a.latency or (15.0 if q else 60.0),
+        latency_s=a.latency or (15.0 if q else 40.0),
+        latency_rate=a.latency_rate,
         bare_budget_s=a.bare_budget or (20.0 if q else 60.0),
         corpus=96,
         workers=max(1, a.workers),
@@ -78,6 +92,8 @@ def parse_args(argv: list[str] | None) -> Plan:
         kafka_port=a.kafka_port,
         partitions=max(4, 2 * a.workers),
         modes=tuple(m.strip() for m in a.modes.split(",") if m.strip()),
+        profile=a.profile,
+        overrides=tuple(tuple(kv.split("=", 1)) for kv in a.set),  # type: ignore[misc]
     )
 
 
@@ -108,6 +124,8 @@ def start_broker(stack: ExitStack, plan: Plan, run_id: str) -> Settings:
             "topic_by_iptc_prefix": f"bench.{run_id}.topic.",
         }
     )
+    if plan.overrides:
+        settings = Settings.model_validate({**settings.model_dump(), **dict(plan.overrides)})
     data = kafka_local.BrokerPaths.of(settings).data
     if not kafka_local.status(settings).running:
         shutil.rmtree(data, ignore_errors=True)
@@ -182,6 +200,8 @@ def _jsonable(obj: Any) -> Any:
         return {k: _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
