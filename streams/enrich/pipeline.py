@@ -49,8 +49,8 @@ class EnrichConfig:
     topics_model_dir: Path | None = None
     stance_model_dir: Path | None = None
     stance_types: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE")
-    stance_max_entities: int = 6
-    stance_max_sentences: int = 3
+    stance_max_entities: int = 3
+    stance_max_sentences: int = 2
     stance_batch_size: int = 32
 
 
