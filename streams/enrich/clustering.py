@@ -64,6 +64,7 @@ class Cluster:
     mentions: list[RawMention] = field(default_factory=list)
     forms: set[tuple[str, ...]] = field(default_factory=set)  # lower-cased word tuples of its mentions
     acronyms: set[str] = field(default_factory=set)
+    compact: set[str] = field(default_factory=set)  # forms with the spaces removed
     votes: Counter[str] = field(default_factory=Counter)
 
     def add(self, m: RawMention) -> None:
@@ -71,6 +72,7 @@ class Cluster:
         raw = name_words(m.text)
         self.mentions.append(m)
         self.forms.add(tuple(w.lower() for w in raw))
+        self.compact.add("".join(raw).lower())
         if len(raw) > 1:
             self.acronyms.add(acronym(raw))
         self.votes[m.type] += (len(raw) or 1) * (RULE_WEIGHT if m.label == "RULE" else 1)
@@ -99,8 +101,8 @@ def _contains(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
 
 def _match(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype: EntityType) -> str | None:
     """How a mention matches a cluster: "same", "person" (part of a person's name), "part", "acronym" or None."""
-    if words in cluster.forms:
-        return "same"
+    if words in cluster.forms or (len(words) <= 3 and "".join(words) in cluster.compact):
+        return "same"  # "TimeWarner" is "Time Warner"
     ctype = cluster.type
     for form in cluster.forms:
         if len(form) <= len(words):

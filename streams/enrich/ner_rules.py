@@ -1,7 +1,8 @@
 """Post-rules over spaCy's entity mentions for news text, driven by lists in ``streams/enrich/data``.
 
 * news agencies (``news_agencies.txt``) are organisations, found even where the model missed them;
-* a one-word mention opening a line whose usual casing is lower case ("Attendance", "Extras") is dropped;
+* a one-word mention whose usual casing is lower case ("Attendance", "Extras"), or a mention in a capitals line
+  made only of such words ("CUP QUALIFIER"), is dropped;
 * in sports stories, a place that is not a country (``countries.txt``) standing next to a score or result
   names a club or team ("Leicestershire beat Somerset", "CHICAGO 72 62") -> ORG; datelines stay places;
 * in team-sport stories (not ``individual_sports.txt``), capitalised names directly followed by a score or
@@ -225,10 +226,8 @@ class NerRules:
         """True for mentions made only of words usually written in lower case, where capitals say nothing:
         at the start of a line ("Attendance") or anywhere in a line written in capitals ("CUP QUALIFIER")."""
         line = _line_of(text, m.start)
-        if not is_shouting(line):
-            line_start = text.rfind("\n", 0, m.start) + 1
-            if " " in m.text or text[line_start : m.start].strip():
-                return False
+        if not is_shouting(line) and " " in m.text:
+            return False
         words = m.text.lower().split()
         return all((self.casing.get(w) or "X").islower() for w in words)
 

@@ -107,6 +107,10 @@ class Enricher:
     def load(cls, config: EnrichConfig | None = None) -> Enricher:
         """Load every model the enabled stages need (spaCy, TopicModel, StanceModel), once."""
         config = config or EnrichConfig()
+        if config.detect_language:
+            from streams.enrich.language import warm_up_language_model
+
+            warm_up_language_model()
         recognizer = (
             EntityRecognizer.load(config.spacy_model, threads=config.threads)
             if config.entities or config.stance

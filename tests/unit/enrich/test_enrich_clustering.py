@@ -87,3 +87,8 @@ def test_propagate_adds_missed_surname_but_not_common_words() -> None:
     assert [(m.text, m.start, m.sentence) for m in lebed.mentions] == [
         ("Alexander Lebed", 0, 0), ("Lebed", second, 1), ("Lebed", third, 2)]
     assert [m.text for m in may.mentions] == ["Theresa May"]  # "May" is usually a common word: not propagated
+
+
+def test_spacing_variants_join() -> None:
+    ms = [mention("Time Warner", 0, "ORG"), mention("TimeWarner", 30, "ORG")]
+    assert names(cluster_mentions(ms)) == [("Time Warner", "ORG", 2)]
