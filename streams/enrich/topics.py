@@ -43,7 +43,11 @@ class TopicThresholds:
 
 
 class TopicModel:
-    """The shipped topic classifier (onnxruntime + numpy; no torch)."""
+    """The shipped topic classifier (onnxruntime + numpy; no torch).
+
+    ``batch_size`` defaults to 1: dynamic int8 quantization scales activations per batch, so a story batched with
+    others would get slightly different confidences; with 64 tokens a story, batching buys little.
+    """
 
     def __init__(
         self,
@@ -51,7 +55,7 @@ class TopicModel:
         head: dict[str, np.ndarray],
         version: str,
         thresholds: TopicThresholds,
-        batch_size: int = 16,
+        batch_size: int = 1,
     ) -> None:
         self.encoder = encoder
         self.version = version
