@@ -48,6 +48,12 @@ class Window:
     cpu: dict[str, float] = field(default_factory=dict)  # cores used during the window, per process role
     stages: dict[str, float] = field(default_factory=dict)  # worker seconds per wall second, per stage
 
+    @property
+    def per_cpu_second(self) -> float:
+        """Stories per CPU-second of every measured process (workers or peer, and the broker)."""
+        cores = sum(self.cpu.values())
+        return self.rate / cores if cores > 0 else 0.0
+
 
 @dataclass
 class Latency:

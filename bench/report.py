@@ -22,27 +22,39 @@ def render(results: dict[str, Any], plan: Plan) -> str:
         f"stories: {results['source']} text, ~300/~800 words alternating, batch {plan.batch_size}, "
         f"enrich mode {plan.enrich_mode}, {plan.partitions} partitions, window {plan.window_s:.0f}s after {plan.warmup_s:.0f}s warm-up",
         "",
-        f"{'mode':<34}{'procs':>6}{'stories':>9}{'seconds':>9}{'stories/s':>11}{'vs bare':>9}",
+        f"{'mode':<30}{'procs':>6}{'stories':>9}{'seconds':>9}{'stories/s':>11}{'vs bare':>9}"
+        f"{'stories/CPU-s':>15}{'vs bare':>9}",
     ]
 
-    def row(name: str, procs: int, stories: int, seconds: float, rate: float, ref: float | None) -> None:
+    def row(name: str, procs: int, stories: int, seconds: float, rate: float, ref: float | None,
+            per_cpu: float = math.nan, ref_cpu: float | None = None) -> None:  # fmt: skip
         vs = _f(rate / ref) if ref else "-"
-        lines.append(f"{name:<34}{procs:>6}{stories:>9}{seconds:>9.1f}{rate:>11.2f}{vs:>9}")
+        vs_cpu = _f(per_cpu / ref_cpu) if ref_cpu and not math.isnan(per_cpu) else "-"
+        lines.append(f"{name:<30}{procs:>6}{stories:>9}{seconds:>9.1f}{rate:>11.2f}{vs:>9}{_f(per_cpu):>15}{vs_cpu:>9}")
 
     b_all = bare["all"] if bare else None
     b_one = bare["one"] if bare else None
+    cpu_ref = b_all.per_cpu_second if b_all else None
     if b_all and b_one:
-        row("bare library", b_all.processes, b_all.stories, b_all.seconds, b_all.rate, b_all.rate)
-        row("bare library", 1, b_one.stories, b_one.seconds, b_one.rate, b_one.rate)
+        row("bare library", b_all.processes, b_all.stories, b_all.seconds, b_all.rate, b_all.rate,
+            b_all.per_cpu_second, cpu_ref)  # fmt: skip
+        row("bare library", 1, b_one.stories, b_one.seconds, b_one.rate, b_one.rate, b_one.per_cpu_second, cpu_ref)
     ref_one = b_one.rate if b_one else None
     ref_all = b_all.rate if b_all else None
     if e2e:
-        row("end-to-end, 1 worker", 1, e2e.one.stories, e2e.one.seconds, e2e.one.rate, ref_one)
+        one = e2e.one
+        row("end-to-end, 1 worker", 1, one.stories, one.seconds, one.rate, ref_one, one.per_cpu_second, cpu_ref)
         if e2e.many:
-            row(f"end-to-end, {e2e.many.workers} workers", e2e.many.workers, e2e.many.stories, e2e.many.seconds,
-                e2e.many.rate, ref_all)  # fmt: skip
+            many = e2e.many
+            row(f"end-to-end, {many.workers} workers", many.workers, many.stories, many.seconds, many.rate, ref_all,
+                many.per_cpu_second, cpu_ref)  # fmt: skip
     if naive:
-        row("naive kafka-python loop", 1, naive.window.stories, naive.window.seconds, naive.rate, ref_one)
+        w = naive.window
+        row("naive kafka-python loop", 1, w.stories, w.seconds, w.rate, ref_one, w.per_cpu_second, cpu_ref)
+    lines.append(
+        "stories/CPU-s: stories per CPU-second used by the measured processes (bare: its processes; end-to-end:"
+        " workers with their children and the broker; naive: the peer and the broker), robust to other load."
+    )
     if e2e and e2e.many and e2e.one.rate:
         scale = f"{e2e.many.workers} workers / 1 = {e2e.many.rate / e2e.one.rate:.2f}x"
         if b_all and b_one:
@@ -79,4 +91,10 @@ def render(results: dict[str, Any], plan: Plan) -> str:
     if naive:
         lines.append(f"peak RSS of the naive peer (MiB): {sum(naive.rss_mb.values()):.0f}")
     lines.append(f"total bench time {results['seconds']:.0f}s")
+    before = results.get("loadavg_before") or (0.0,)
+    if before[0] > 0.5 * m["cores"]:
+        lines.append(
+            f"WARNING: the machine was busy before the bench started (1-min load {before[0]:.1f} on {m['cores']} cores):"
+            " stories/s depend on what other programs left; compare the stories/CPU-s columns."
+        )
     return "\n".join(lines)

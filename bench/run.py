@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import shutil
 import signal
@@ -24,7 +25,7 @@ from typing import Any
 
 from bench.bare import BarePool, BareResult
 from bench.corpus import REPO, BenchStory, load_sources, make_corpus, mixed_corpus
-from bench.e2e import E2EResult, NaiveResult, run_e2e, run_naive
+from bench.e2e import E2EResult, NaiveResult, Window, run_e2e, run_naive
 from bench.procs import cores, cpu_model, peak_rss_mb
 from bench.report import render
 from streams.config import Settings
@@ -52,11 +53,12 @@ class Plan:
     overrides: tuple[tuple[str, str], ...] = ()
     profile: Path | None = None
     latency_rate: float | None = None
+    quick: bool = False
 
 
 def parse_args(argv: list[str] | None) -> Plan:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="~2-minute smoke run (short windows)")
+    p.add_argument("--quick", action="store_true", help="~3-minute smoke run (short windows, small bare passes)")
     p.add_argument("--window", type=float, help="seconds of each sustained-rate window (default 60, quick 15)")
     p.add_argument("--warmup", type=float, help="seconds after the first output before measuring (default 10, quick 4)")
     p.add_argument("--latency", type=float, help="seconds of the open-loop latency run (default 40, quick 15)")
@@ -80,10 +82,11 @@ def parse_args(argv: list[str] | None) -> Plan:
     a = p.parse_args(argv)
     q = a.quick
     return Plan(
-        window_s=a.window or (15.0 if q else 60.0),
-        warmup_s=a.warmup if a.warmup is not None else (4.0 if q else 10.0),
-        latency_s=a.latency or (15.0 if q else 40.0),
+        window_s=a.window or (12.0 if q else 60.0),
+        warmup_s=a.warmup if a.warmup is not None else (3.0 if q else 10.0),
+        latency_s=a.latency or (12.0 if q else 40.0),
         latency_rate=a.latency_rate,
+        quick=q,
         bare_budget_s=a.bare_budget or (20.0 if q else 60.0),
         corpus=96,
         workers=max(1, a.workers),
@@ -155,13 +158,14 @@ def run_bare(
     stack.callback(pool.close)
     pool.wait_ready()
     unit = plan.batch_size * procs
-    docs = [s.document() for s in corpus[: 2 * unit]]
+    batches = 1 if plan.quick else 2  # batches per process in each timed pass
+    docs = [s.document() for s in corpus[: batches * unit]]
     out: dict[str, Any] = {}
     out["all"] = pool.run(docs)
     say(f"bare: {procs} processes {out['all'].rate:.2f} stories/s")
-    out["one"] = pool.run(docs[: 2 * plan.batch_size], processes=1)
+    out["one"] = pool.run(docs[: batches * plan.batch_size], processes=1)
     say(f"bare: 1 process {out['one'].rate:.2f} stories/s")
-    n = grid_size(out["all"].rate, plan.bare_budget_s, unit)
+    n = grid_size(out["all"].rate, plan.bare_budget_s, plan.batch_size if plan.quick else unit)
     grid: dict[str, BareResult] = {}
     for words in (SHORT, LONG):
         stories = make_corpus(sources, count=2 * n, words=words, tag=f"grid{words}")
@@ -193,9 +197,10 @@ def summary_line(bare: dict[str, Any] | None, e2e: E2EResult | None, naive: Naiv
 def _jsonable(obj: Any) -> Any:
     if hasattr(obj, "__dataclass_fields__"):
         d = asdict(obj)
-        if isinstance(obj, BareResult):
+        if isinstance(obj, BareResult | Window):
             d["rate"] = obj.rate
-        return d
+            d["per_cpu_second"] = obj.per_cpu_second
+        return _jsonable(d)
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -217,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     corpus = mixed_corpus(sources, count=plan.corpus, short=SHORT, long=LONG, tag=f"mix-{run_id}")
     results: dict[str, Any] = {"run": run_id, "machine": machine(), "plan": asdict(plan), "source": source_name}
+    results["loadavg_before"] = os.getloadavg()
     started = time.monotonic()
     with ExitStack() as stack:
         settings = start_broker(stack, plan, run_id)
@@ -224,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         e2e = run_e2e(settings, plan, corpus, run_id, say) if "e2e" in plan.modes else None
         naive = run_naive(settings, plan, corpus, run_id, say) if "naive" in plan.modes else None
         say("stopping the broker ...")
-    results.update(bare=bare, e2e=e2e, naive=naive, seconds=time.monotonic() - started)
+    results.update(bare=bare, e2e=e2e, naive=naive, seconds=time.monotonic() - started, loadavg_after=os.getloadavg())
     line = summary_line(bare, e2e, naive)
     results["summary"] = line
     RESULTS.mkdir(parents=True, exist_ok=True)
