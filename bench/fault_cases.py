@@ -166,6 +166,7 @@ def worker_killed(sizes: Sizes, rng: random.Random) -> Callable[[Case], None]:
         kills = []
         for _ in range(sizes.kills):
             time.sleep(rng.uniform(2.0, 9.0))
+            case.reader.poll(0.2)
             done = len(case.reader.outputs.enriched)
             case.current.kill9()  # type: ignore[union-attr]
             kills.append(done)

@@ -23,6 +23,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 COLUMNS = ("case", "sent", "enriched", "unique", "dups", "dead", "lost", "wrong", "mixed", "unexp", "crashes", "secs", "result")
 
 
+def _jsonable(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+
+
 def say(text: str) -> None:
     print(text, flush=True)
 
@@ -83,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = [{**asdict(r.rec), "name": r.name, "crashes": r.crashes, "seconds": round(r.seconds, 1), "passed": r.passed,
                "checks": r.checks, "details": r.details, "error": r.error} for r in results]  # fmt: skip
-    args.out.write_text(json.dumps({"sizes": asdict(sizes), "cases": report}, indent=2, default=str) + "\n")
+    args.out.write_text(json.dumps(_jsonable({"sizes": asdict(sizes), "cases": report}), indent=2) + "\n")
     line = summary_line(results, len(cases))
     say(line)
     return 0 if results and all(r.passed for r in results) and len(results) == len(cases) else 1

@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from contextlib import suppress
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from streams import kafka_admin, kafka_local
 from streams.config import Settings
-from streams.demo import start_worker, stop_worker, wait_until_ready
+from streams.demo import stop_worker, wait_until_ready
 from streams.enrich.iptc import TOP_LEVEL
 from streams.kafka_admin import delete_topics, end_offsets, ensure_topics
 
@@ -141,6 +142,21 @@ def committed_offsets(settings: Settings) -> dict[int, int]:
     return kafka_admin.committed_offsets(settings, settings.app_id, settings.topic_raw)
 
 
+def launch(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start `wirestream worker` with ``settings`` (as WIRESTREAM_* env) in its own session, logging to ``log_path``.
+
+    ``--without-web``: Faust's own web server (0.0.0.0:6066, unused by wirestream) would stop a second worker
+    on the same host from starting.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **settings.as_env()}
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streams", "worker", "--loglevel", "info", "--without-web"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=REPO,
+        )  # fmt: skip
+
+
 class FaultEnv:
     """A broker of our own plus the workers started on it; :meth:`close` stops them all."""
 
@@ -171,7 +187,7 @@ class FaultEnv:
         """Start a worker for ``settings`` on a free metrics port and wait until its models are loaded."""
         settings = settings.model_copy(update={"metrics_port": free_port()})
         log_path = self.logs / f"{name}.log"
-        proc = start_worker(settings, log_path, extra_env=settings.as_env())
+        proc = launch(settings, log_path)
         worker = Worker(settings, proc, log_path)
         self.workers.append(worker)
         try:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
-from typing import Protocol
+from typing import Any, Protocol
 
 from schemas.models import DeadLetter, EnrichedStory, Enrichment, ReasonCode, Story
 from streams import metrics
@@ -22,6 +22,9 @@ from streams.output import SourceRef, dead_letter, enriched_event, event_headers
 from streams.runner import EnrichOutcome, StageFailure
 
 log = logging.getLogger(__name__)
+
+#: Most bytes of an original message a dead letter carries (base64 makes that ~350 kB, under Kafka's 1 MB default).
+DEAD_LETTER_ORIGINAL_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,7 @@ class BatchProcessor:
                 story = parse_message(rec.value, received_at=_received_at(rec), limits=self.limits)
             except IngestError as err:
                 result.dead_letters.append(
-                    dead_letter(rec.value, rec.key, rec.source, reason=err.reason, message=err.message, stage=err.stage, source_format=err.source_format)
+                    _dead_letter(rec, reason=err.reason, message=err.message, stage=err.stage, source_format=err.source_format)
                 )
                 continue
             finally:
@@ -89,8 +92,8 @@ class BatchProcessor:
             if isinstance(outcome, StageFailure):
                 metrics.ENRICH_ERRORS.labels(stage=outcome.stage).inc()
                 result.dead_letters.append(
-                    dead_letter(
-                        rec.value, rec.key, rec.source,
+                    _dead_letter(
+                        rec,
                         reason=ReasonCode.ENRICH_FAILED,
                         message=f"enrichment stage {outcome.stage!r} failed: {outcome.message}",
                         stage=f"enrich.{outcome.stage}",
@@ -127,7 +130,7 @@ class BatchProcessor:
     def fail_batch(records: Sequence[RawRecord], exc: BaseException) -> BatchResult:
         """Dead-letter every record of a batch that failed for an unexpected reason (nothing is dropped)."""
         message = f"internal error while processing the batch: {type(exc).__name__}: {exc}"
-        letters = [dead_letter(r.value, r.key, r.source, reason=ReasonCode.ENRICH_FAILED, message=message, stage="internal") for r in records]
+        letters = [_dead_letter(r, reason=ReasonCode.ENRICH_FAILED, message=message, stage="internal") for r in records]
         return BatchResult(dead_letters=letters)
 
     async def publish(self, result: BatchResult, publisher: Publisher) -> None:
@@ -176,6 +179,21 @@ class BatchProcessor:
         metrics.STORIES_WITHDRAWN.inc(len(result.withdrawn))
         for letter in result.dead_letters:
             metrics.DEAD_LETTERS.labels(reason=letter.reason.value, stage=letter.stage or "none").inc()
+
+
+def _dead_letter(rec: RawRecord, **fields: Any) -> DeadLetter:
+    """A dead letter for ``rec`` that always fits the producer's and broker's size limits.
+
+    It carries at most :data:`DEAD_LETTER_ORIGINAL_BYTES` of the original value and key (``original_size`` keeps
+    the full size): a multi-MB input once made an unpublishable dead letter, retried forever, blocking its partition.
+    """
+    value, key = rec.value or b"", rec.key
+    cap = DEAD_LETTER_ORIGINAL_BYTES
+    if len(value) <= cap and (key is None or len(key) <= cap):
+        return dead_letter(rec.value, key, rec.source, **fields)
+    fields["message"] = f"original truncated to its first {cap:,} of {len(value):,} bytes; {fields['message']}"
+    letter = dead_letter(value[:cap], key[:cap] if key else key, rec.source, **fields)
+    return letter.model_copy(update={"original_size": len(value)})
 
 
 def _received_at(rec: RawRecord) -> datetime:
