@@ -31,7 +31,7 @@ class Collector(threading.Thread):
         s = self.settings
         try:
             consumer = KafkaConsumer(
-                enable_auto_commit=False, fetch_max_wait_ms=50, max_partition_fetch_bytes=8 << 20,
+                enable_auto_commit=False, fetch_max_wait_ms=500, max_partition_fetch_bytes=8 << 20,
                 **s.kafka_client_config(),
             )  # fmt: skip
             topics = [s.topic_enriched, s.topic_deadletter]
@@ -40,7 +40,7 @@ class Collector(threading.Thread):
             consumer.seek_to_beginning(*tps)
             self._ready.set()
             while not self._stop_event.is_set():
-                batches = consumer.poll(timeout_ms=100)
+                batches = consumer.poll(timeout_ms=500)  # returns as soon as records arrive
                 now = time.time()
                 with self.lock:
                     for tp, records in batches.items():
@@ -121,7 +121,7 @@ class Feeder:
                     self.send_one()
                 if missing > 0:
                     self.producer.flush()
-                self._stop_event.wait(0.05)
+                self._stop_event.wait(0.2)
 
         self._thread = threading.Thread(target=loop, name="bench-feeder", daemon=True)
         self._thread.start()

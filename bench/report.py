@@ -20,7 +20,8 @@ def render(results: dict[str, Any], plan: Plan) -> str:
     lines = [
         f"machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}",
         f"stories: {results['source']} text, ~300/~800 words alternating, batch {plan.batch_size}, "
-        f"enrich mode {plan.enrich_mode}, {plan.partitions} partitions, window {plan.window_s:.0f}s after {plan.warmup_s:.0f}s warm-up",
+        f"enrich mode {plan.enrich_mode}, {plan.partitions} partitions, "
+        f"window {plan.window_s:.0f}s after {plan.warmup_s:.0f}s warm-up",
         "",
         f"{'mode':<30}{'procs':>6}{'stories':>9}{'seconds':>9}{'stories/s':>11}{'vs bare':>9}"
         f"{'stories/CPU-s':>15}{'vs bare':>9}",
@@ -55,6 +56,14 @@ def render(results: dict[str, Any], plan: Plan) -> str:
         "stories/CPU-s: stories per CPU-second used by the measured processes (bare: its processes; end-to-end:"
         " workers with their children and the broker; naive: the peer and the broker), robust to other load."
     )
+    if e2e:
+        per = ", ".join(
+            f"{w.workers} worker(s) {w.per_cpu_second_without_broker:.2f}" for w in (e2e.one, e2e.many) if w
+        )
+        lines.append(
+            f"stories/CPU-s without the broker's CPU: {per}"
+            + (f"; naive {naive.window.per_cpu_second_without_broker:.2f}" if naive else "")
+        )
     if e2e and e2e.many and e2e.one.rate:
         scale = f"{e2e.many.workers} workers / 1 = {e2e.many.rate / e2e.one.rate:.2f}x"
         if b_all and b_one:
@@ -67,8 +76,8 @@ def render(results: dict[str, Any], plan: Plan) -> str:
     if naive:
         lines.append(f"cores used in the naive window: {naive.window.cpu}")
     if bare:
-        lines += ["", "bare cost vs story size and corpus size:",
-                  f"{'corpus':<18}{'stories':>9}{'words':>9}{'seconds':>9}{'stories/s':>11}{'ms/100 words':>14}"]  # fmt: skip
+        header = f"{'corpus':<18}{'stories':>9}{'words':>9}{'seconds':>9}{'stories/s':>11}{'ms/100 words':>14}"
+        lines += ["", "bare cost vs story size and corpus size:", header]
         for name, r in bare["grid"].items():
             per100 = r.seconds * r.processes / r.words * 100 * 1000 if r.words else math.nan
             lines.append(f"{name:<18}{r.stories:>9}{r.words:>9}{r.seconds:>9.1f}{r.rate:>11.2f}{per100:>14.1f}")
@@ -94,7 +103,7 @@ def render(results: dict[str, Any], plan: Plan) -> str:
     before = results.get("loadavg_before") or (0.0,)
     if before[0] > 0.5 * m["cores"]:
         lines.append(
-            f"WARNING: the machine was busy before the bench started (1-min load {before[0]:.1f} on {m['cores']} cores):"
-            " stories/s depend on what other programs left; compare the stories/CPU-s columns."
+            f"WARNING: the machine was busy before the bench started (1-min load {before[0]:.1f} on "
+            f"{m['cores']} cores): stories/s depend on what other programs left; compare the stories/CPU-s columns."
         )
     return "\n".join(lines)
