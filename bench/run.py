@@ -18,7 +18,7 @@ import signal
 import sys
 import time
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -195,14 +195,14 @@ def summary_line(bare: dict[str, Any] | None, e2e: E2EResult | None, naive: Naiv
 
 
 def _jsonable(obj: Any) -> Any:
-    if hasattr(obj, "__dataclass_fields__"):
-        d = asdict(obj)
+    if is_dataclass(obj) and not isinstance(obj, type):
+        d = {f.name: _jsonable(getattr(obj, f.name)) for f in fields(obj)}
         if isinstance(obj, BareResult | Window):
             d["rate"] = obj.rate
             d["per_cpu_second"] = obj.per_cpu_second
-            if isinstance(obj, Window):
-                d["per_cpu_second_without_broker"] = obj.per_cpu_second_without_broker
-        return _jsonable(d)
+        if isinstance(obj, Window):
+            d["per_cpu_second_without_broker"] = obj.per_cpu_second_without_broker
+        return d
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
