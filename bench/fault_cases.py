@@ -19,6 +19,7 @@ from bench.poison import poison
 from bench.reconcile import Expect, Outgoing, OutputReader, Pusher, Reconciliation, reconcile, wait_accounted
 from bench.stories import ValidStory, valid_stories
 from streams.config import Settings
+from streams.demo import metrics_text
 from streams.ingest import IngestLimits
 
 MiB = 1024 * 1024
@@ -156,6 +157,12 @@ def run_case(env: FaultEnv, name: str, body: Callable[[Case], None], say: Callab
 # ---------------------------------------------------------------------------------------------------- the cases
 
 
+def enriched_total(worker: Worker) -> int:
+    """``wirestream_stories_enriched_total`` of a running worker (0 if its metrics are unreachable)."""
+    text = metrics_text(worker.settings) or ""
+    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("wirestream_stories_enriched_total ")))
+
+
 def worker_killed(sizes: Sizes, rng: random.Random) -> Callable[[Case], None]:
     """kill -9 the worker (and its enrichment child) at random points mid-stream, restart it each time."""
 
@@ -165,11 +172,16 @@ def worker_killed(sizes: Sizes, rng: random.Random) -> Callable[[Case], None]:
         case.pusher.pace(stories, rate_per_s=max(sizes.kill_stories / sizes.kill_push_s, 2.0))
         kills = []
         for _ in range(sizes.kills):
-            time.sleep(rng.uniform(2.0, 9.0))
+            # Kill mid-processing: only once this worker has published something (after a kill -9 the group
+            # waits for the dead member's session to expire before the new one gets partitions).
+            before = len(case.reader.outputs.enriched)
+            deadline = time.monotonic() + 120
+            while len(case.reader.outputs.enriched) == before and time.monotonic() < deadline:
+                case.reader.poll(0.2)
+            time.sleep(rng.uniform(0.5, 4.0))
             case.reader.poll(0.2)
-            done = len(case.reader.outputs.enriched)
+            kills.append(len(case.reader.outputs.enriched))
             case.current.kill9()  # type: ignore[union-attr]
-            kills.append(done)
             case.start("after-kill")
         case.pusher.join()
         case.details["kills_at_enriched"] = kills
@@ -207,11 +219,16 @@ def rebalance(sizes: Sizes) -> Callable[[Case], None]:
         first = case.start()
         case.pusher.pace(stories, rate_per_s=max(sizes.rebalance_stories / sizes.rebalance_push_s, 2.0))
         time.sleep(5.0)
-        second = case.env.start_worker(case.settings.model_copy(update={"home": FAULTS_HOME / "second-worker"}), f"{case.name}-second")
+        home = FAULTS_HOME / "second-worker"
+        home.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level of its datadir
+        second = case.env.start_worker(case.settings.model_copy(update={"home": home}), f"{case.name}-second")
         case.workers.append(second)
         time.sleep(10.0)
         case.reader.poll(0.5)
         case.details["enriched_when_second_leaves"] = len(case.reader.outputs.enriched)
+        by_second = enriched_total(second)
+        case.details["enriched_by_second"] = by_second
+        case.checks["second worker took partitions and enriched"] = by_second > 0
         code = second.terminate(timeout_s=60)
         case.checks["second worker left cleanly"] = code == 0
         case.pusher.join()

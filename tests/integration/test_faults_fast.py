@@ -26,7 +26,7 @@ from streams.ingest import IngestLimits
 pytestmark = pytest.mark.integration
 
 SMALL = Sizes(
-    kill_stories=60, kills=1, kill_push_s=8.0, graceful_stories=80, poison_bad=300, poison_valid=30,
+    kill_stories=40, kills=1, kill_push_s=5.0, graceful_stories=60, poison_bad=300, poison_valid=30,
     stage_stories=40, stage_timeout_s=20.0, case_timeout_s=180.0,
 )  # fmt: skip
 

@@ -46,7 +46,7 @@ def test_wrong_password_is_refused(sasl_broker: tuple[Settings, Settings]) -> No
     _broker, client = sasl_broker
     wrong = client.model_copy(update={"kafka_sasl_password": SecretStr("not-the-password")})
     with pytest.raises(Exception):  # noqa: B017 - kafka-python reports it as a bootstrap timeout
-        ensure_topics(wrong, [], timeout_s=10)
+        ensure_topics(wrong, [], timeout_s=4)
 
 
 def test_worker_enriches_through_sasl_listener(sasl_broker: tuple[Settings, Settings], tmp_path: Path) -> None:
