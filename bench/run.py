@@ -244,5 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> int:
+    """:func:`main`, with Ctrl-C / SIGTERM reported as an interruption (cleanup already ran)."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        say("interrupted; the broker, workers and child processes the bench started are stopped")
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
