@@ -68,7 +68,7 @@ dashboards: venv
 train-venv: $(TRAIN_VENV)/.installed
 $(TRAIN_VENV)/.installed: pyproject.toml
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
-	$(TRAIN_VENV)/bin/pip install -q -c constraints.txt -e '.[train]'
+	$(TRAIN_VENV)/bin/pip install -q -c training/constraints.txt -e '.[train]'
 	touch $@
 
 train-stance: train-venv

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.procs import free_port
 from streams import kafka_admin, kafka_local
 from streams.config import Settings
 from streams.demo import stop_worker, wait_until_ready
@@ -28,13 +28,6 @@ from streams.kafka_admin import delete_topics, end_offsets, ensure_topics
 REPO = Path(__file__).resolve().parent.parent
 FAULTS_HOME = REPO / ".wirestream" / "kafka-faults"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def broker_settings(port: int = 19192, home: Path = FAULTS_HOME, partitions: int = 4) -> Settings:

@@ -75,7 +75,8 @@ async def _process(records: Sequence[RawRecord]) -> BatchResult:
 async def enrich_stories(stream: faust.StreamT) -> None:
     """Validate, enrich and publish wire stories; anything that fails goes to the dead-letter topic."""
     metrics.set_model_info(await runner.start())
-    async for events in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
+    # take_events exists on faust.Stream but is missing from the StreamT protocol
+    async for events in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):  # type: ignore[attr-defined]
         # take_events acks every event when the loop body ends, even if it is cancelled;
         # one extra reference per message keeps the offset uncommitted until our outputs are acknowledged.
         for event in events:

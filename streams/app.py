@@ -84,9 +84,13 @@ def create_app(settings: Settings) -> faust.App:
         consumer_max_fetch_size=max(settings.max_message_bytes * 2, 4_194_304),
         broker_commit_every=settings.batch_size,
         broker_commit_interval=1.0,
+        # A killed worker's partitions move to a live one after this long (Kafka's default is 45 s).
+        broker_session_timeout=15.0,
+        broker_heartbeat_interval=3.0,
         stream_buffer_maxsize=max(settings.batch_size * 4, 64),
     )
 
 
 settings = get_settings()
+settings.home.mkdir(parents=True, exist_ok=True)  # faust's datadir and the broker's files live here
 app = create_app(settings)

@@ -43,7 +43,8 @@ def start_worker(settings: Settings, log_path: Path, extra_env: dict[str, str] |
     env.setdefault("WIRESTREAM_METRICS_PORT", str(settings.metrics_port))
     with open(log_path, "ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker", "--loglevel", "info"],
+            # --without-web: faust's CLI starts its web server (0.0.0.0:6066) unless told not to.
+            [sys.executable, "-m", "streams", "worker", "--without-web", "--loglevel", "info"],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -84,12 +85,11 @@ def metrics_summary(text: str) -> list[str]:
 def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seeds: Path = SEEDS, timeout: float = 300.0) -> int:
     """Run the demo; returns a process exit code."""
     from streams import kafka_local
-    from streams.enrich.iptc import TOP_LEVEL
-    from streams.kafka_admin import ensure_topics
 
     say(f"Starting the local Kafka broker ({settings.kafka_bootstrap}) ...")
-    kafka_local.up(settings)
-    ensure_topics(settings, [t.slug for t in TOP_LEVEL])
+    broker = kafka_local.up(settings)  # also creates the topics
+    if not broker.started:
+        say("A broker was already running there; reusing it (it stays up after the demo).")
     log_path = settings.home / "demo-worker.log"
     say(f"Starting a worker (log: {log_path}) and loading models ...")
     worker = start_worker(settings, log_path)
@@ -128,5 +128,5 @@ def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seed
         return 0
     finally:
         stop_worker(worker)
-        if once:
+        if once and broker.started:
             kafka_local.down(settings)

@@ -51,6 +51,19 @@ _server_lock = threading.Lock()
 _server_started: set[tuple[str, int]] = set()
 
 
+ENRICH_STAGES = ("entities", "topics", "stance", "timeout", "crash")
+
+
+def init_series() -> None:
+    """Create the zero-valued series of labelled counters whose labels are known up front.
+
+    A counter series that appears only at its first increment makes ``rate()`` miss that first
+    event and leaves dashboard panels empty ("no data") instead of showing zero.
+    """
+    for stage in ENRICH_STAGES:
+        ENRICH_ERRORS.labels(stage=stage)
+
+
 def set_build_info(version: str, faust_version: str) -> None:
     """Publish the build info gauge."""
     BUILD_INFO.labels(version=version, python=platform.python_version(), faust=faust_version).set(1)

@@ -4,7 +4,7 @@ Run with the training venv (torch is a training-only dependency). The script set
 (unless already set) so OpenMP threads do not spin at barriers on a busy shared CPU::
 
     HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE .venv-train/bin/python -m training.train_stance --data-dir ../shared/data \
-        [--epochs 3 --seed 13 --out streams/enrich/models/stance]
+        [--epochs 2 --seed 13 --out streams/enrich/models/stance]
 
 Input: ``newsmtsc/train.jsonl`` only (dev files select the epoch and are reported). Each target becomes one
 example: the sentence with the target mention and its ``further_mentions`` wrapped in ``[unused0]``/``[unused1]``,
@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     ap.add_argument("--out", type=Path, default=Path("streams/enrich/models/stance"))
     ap.add_argument("--work", type=Path, default=None, help="checkpoints and fp32 ONNX (default /tmp/stance-<seed>)")
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--batch-size", type=int, default=32)

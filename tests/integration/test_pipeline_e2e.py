@@ -9,10 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from worker_fixture import WorkerHandle
 
 from streams.cli_support import input_files, iter_messages, make_consumer, push_files
-
-from .conftest import WorkerHandle
 
 pytestmark = pytest.mark.integration
 
