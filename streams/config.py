@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     max_headline_chars: int = Field(default=1_000, ge=10)
     max_body_chars: int = Field(default=200_000, ge=100)
     max_entities: int = Field(default=200, ge=1, description="Entities kept per story (most salient first).")
+    stance_max_entities: int = Field(default=3, ge=0, description="Most salient entities that get a stance (0 turns stance off; the main cost of enrichment).")
+    stance_max_sentences: int = Field(default=2, ge=1, description="Sentences read per entity for its stance (the first ones naming it).")
     parse_timeout_s: float = Field(default=2.0, gt=0, description="Parse time budget per message.")
     xml_max_depth: int = Field(default=64, ge=4)
     json_max_depth: int = Field(default=64, ge=4)

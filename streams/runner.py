@@ -40,14 +40,22 @@ _ENRICHER: Any = None
 _FAULTS: tuple[FaultRule, ...] = ()
 
 
-def _load(threads: int, max_entities: int, fault_inject: str | None = None) -> dict[str, str]:
+def _load(threads: int, max_entities: int, stance: tuple[int, int] = (3, 2), fault_inject: str | None = None) -> dict[str, str]:
     """Load the models once in this process (pool initializer / thread start)."""
     global _ENRICHER, _FAULTS
     from streams.enrich.pipeline import EnrichConfig, Enricher
 
     _FAULTS = parse_faults(fault_inject)
     if _ENRICHER is None:
-        _ENRICHER = Enricher.load(EnrichConfig(threads=threads, max_entities=max_entities))
+        stance_entities, stance_sentences = stance
+        config = EnrichConfig(
+            threads=threads,
+            max_entities=max_entities,
+            stance=stance_entities > 0,
+            stance_max_entities=stance_entities,
+            stance_max_sentences=stance_sentences,
+        )
+        _ENRICHER = Enricher.load(config)
         # Warm up so the first real batch does not pay lazy initialisation.
         _ENRICHER.enrich_batch([Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")])
     return dict(_ENRICHER.model_versions)
@@ -85,8 +93,9 @@ class EnrichRunner:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
         return None
 
-    def _load_args(self) -> tuple[int, int, str | None]:
-        return (self.settings.enrich_threads, self.settings.max_entities, self.settings.fault_inject)
+    def _load_args(self) -> tuple[int, int, tuple[int, int], str | None]:
+        s = self.settings
+        return (s.enrich_threads, s.max_entities, (s.stance_max_entities, s.stance_max_sentences), s.fault_inject)
 
     async def _call(self, fn: Any, *args: Any) -> Any:
         if self._executor is None:

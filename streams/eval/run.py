@@ -44,9 +44,15 @@ class _Models:
     """Loads each enrichment model on first use, once, and shares it between tasks."""
 
     def __init__(self) -> None:
+        from streams.config import get_settings
         from streams.enrich.pipeline import EnrichConfig
 
-        self.config = EnrichConfig()
+        # The worker's stance knobs (WIRESTREAM_STANCE_MAX_*) apply here too, so speed is measured as deployed.
+        settings = get_settings()
+        self.config = EnrichConfig(
+            stance_max_entities=max(settings.stance_max_entities, 1),
+            stance_max_sentences=settings.stance_max_sentences,
+        )
         self._loaded: dict[str, Any] = {}
         self._failed: dict[str, str] = {}
 
@@ -172,7 +178,13 @@ def _run_task(
             except ModelUnavailable as exc:
                 print(f"eval: speed measured without {stage}: {exc}", file=sys.stderr)
         found = measure_speed(data_dir, models.enricher(stages), n=min(limit or 300, 300))
-        return {**found, "speed.full_pipeline": float(len(stages) == 3)} if found else found
+        if not found:
+            return found
+        knobs = {
+            "speed.stance_max_entities": float(models.config.stance_max_entities),
+            "speed.stance_max_sentences": float(models.config.stance_max_sentences),
+        }
+        return {**found, **knobs, "speed.full_pipeline": float(len(stages) == 3)}
     raise ValueError(task)
 
 

@@ -2,6 +2,8 @@
 
 Stories: the first ``n`` BBC articles (``bbc-news/articles.jsonl``), enriched in batches of ``batch_size`` after
 one warm-up batch; the language is left undeclared so detection runs too, as for a story without one.
+The same stories then go through spaCy's complete ``en_core_web_sm`` pipeline (the issue's baseline) on the same
+single thread, so the report carries a ratio measured in one run on one machine.
 """
 
 from __future__ import annotations
@@ -62,4 +64,29 @@ def measure_speed(
     }
     for stage, total in sorted(stage_totals.items()):
         report[f"speed.stage_s.{stage}"] = total / max(1, len(docs))
+    baseline = spacy_baseline_rate(docs, batch_size=batch_size, warmup=warmup)
+    if baseline:
+        report["speed.baseline_spacy_sm_stories_per_s"] = baseline
+        report["speed.ratio_vs_spacy_sm"] = report["speed.stories_per_s"] / baseline
     return report
+
+
+def spacy_baseline_rate(docs: list[Document], *, batch_size: int = 16, warmup: int = 16) -> float | None:
+    """Stories/s of spaCy's full ``en_core_web_sm`` pipeline (all components) over ``docs`` on one thread."""
+    try:
+        import spacy
+        from threadpoolctl import threadpool_limits  # type: ignore[import-not-found]
+
+        from streams.enrich.entities import DEFAULT_MODEL
+    except ImportError as exc:
+        log.warning("speed: no spaCy baseline (%s)", exc)
+        return None
+    nlp = spacy.load(DEFAULT_MODEL)
+    texts = [f"{d.headline}\n\n{d.body}" for d in docs]
+    with threadpool_limits(1):
+        list(nlp.pipe(texts[:warmup], batch_size=batch_size))
+        t0 = time.perf_counter()
+        for _ in nlp.pipe(texts, batch_size=batch_size):
+            pass
+        elapsed = time.perf_counter() - t0
+    return len(texts) / elapsed if elapsed > 0 else None
