@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9108, ge=0, description="Port of the worker's /metrics; 0 disables it.")
     metrics_host: str = "127.0.0.1"
     batch_size: int = Field(default=16, ge=1, description="Stories enriched together (stream.take).")
-    batch_timeout_s: float = Field(default=0.2, gt=0, description="Longest wait to fill a batch.")
+    batch_timeout_s: float = Field(default=0.05, gt=0, description="Longest wait to fill a batch (a backlog fills batches at once; this only delays stories under light load).")
     enrich_mode: EnrichMode = Field(default="process", description="Where enrichment runs: a child process, a thread, or on the event loop (tests).")
     enrich_threads: int = Field(default=1, ge=1, description="Intra-op threads of each ONNX/spaCy model.")
     enrich_timeout_s: float = Field(default=60.0, gt=0, description="Budget for enriching one batch before it is split and retried story by story.")
