@@ -3,6 +3,8 @@
 A mention joins an entity when, ignoring titles ("President") and possessives:
 * it has the same words as one of the entity's mentions;
 * it is the end of a person's name ("Harris" -> "Kamala Harris"), whatever type the model gave it;
+* it is the first word of an organisation's name that the model took for a person ("Vantor" -> "Vantor
+  Semiconductor"); a place ("Saltmarsh" the town, not "Saltmarsh Terminals") or an adjective ("German") stays apart;
 * it is a contiguous run of another same-type name's words ("Leicestershire" -> "Leicestershire CCC");
 * it is the acronym of the entity's name ("WHO" -> "World Health Organization").
 Ambiguous short forms (matching two entities) stay separate. The canonical name is the longest form; the type is
@@ -100,7 +102,8 @@ def _contains(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
 
 
 def _match(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype: EntityType) -> str | None:
-    """How a mention matches a cluster: "same", "person" (part of a person's name), "part", "acronym" or None."""
+    """How a mention matches a cluster: "same", "person" (part of a person's name), "org" (an organisation's
+    first word), "part", "acronym" or None."""
     if words in cluster.forms or (len(words) <= 3 and "".join(words) in cluster.compact):
         return "same"  # "TimeWarner" is "Time Warner"
     ctype = cluster.type
@@ -112,6 +115,8 @@ def _match(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype
             return "person"
         if ctype == mtype and _contains(form, words):
             return "part"
+        if ctype == "ORG" and len(words) == 1 and form[0] == words[0] and mtype == "PERSON":
+            return "org"
     if len(raw) == 1 and raw[0].isupper() and 2 <= len(raw[0]) <= 6 and raw[0] in cluster.acronyms:
         return "acronym"
     return None
@@ -136,8 +141,10 @@ def cluster_mentions(mentions: Sequence[RawMention]) -> list[Cluster]:
         else:
             target, how = Cluster(), "new"
             clusters.append(target)
-        # part of a person's name: the model's other label for the bare surname ("Wang" as ORG) does not vote
-        target.add(m if how != "person" else replace(m, type="PERSON"))
+        # part of a person's or organisation's name: the model's other label for the short form
+        # ("Wang" as ORG, "Vantor" as PERSON) does not vote
+        short_type: EntityType | None = "PERSON" if how == "person" else "ORG" if how == "org" else None
+        target.add(replace(m, type=short_type) if short_type else m)
     for c in clusters:
         c.mentions.sort(key=_position)
     clusters.sort(key=lambda c: _position(c.mentions[0]))

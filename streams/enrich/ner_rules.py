@@ -1,6 +1,7 @@
 """Post-rules over spaCy's entity mentions for news text, driven by lists in ``streams/enrich/data``.
 
 * news agencies (``news_agencies.txt``) are organisations, found even where the model missed them;
+* a name after a personal title ("Councillor Priya Ramaswamy", "Dr. Henrik Solberg") is a person;
 * a one-word mention whose usual casing is lower case ("Attendance", "Extras"), or a mention in a capitals line
   made only of such words ("CUP QUALIFIER"), is dropped;
 * in sports stories, a place that is not a country (``countries.txt``) standing next to a score or result
@@ -40,6 +41,12 @@ _ACRONYM = re.compile(r"(?<![\w.&-])[A-Z]{3,6}(?![\w.&-])")
 _PLACE_BEFORE = re.compile(r"\b(?:at|in|from|near|to)\s+(?:the\s+)?$", re.I)
 _DATELINE = re.compile(r"(?P<place>[A-Z][A-Z.'-]+(?:[ ][A-Z][A-Z.'-]+)*)(?=,?[ ]+(?:\d{4}-\d\d-\d\d|\(\w+\)))")
 _SPLIT = re.compile(r"[(),;]")
+# Titles that only ever precede a person's name (unlike "General" in General Motors or "King" in King's College).
+_PERSON_TITLE = re.compile(
+    r"(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Rev)\.?[ ]|(?:Councillor|Councilor|Alderman|Alderwoman|Senator|Congressman"
+    r"|Congresswoman|Representative|Governor|Mayor|Professor|Sir|Dame|Judge|Reverend)[ ]"
+)
+_CAPITALISED_NAME = re.compile(r"[A-Z][\w'-]*\.?(?:[ ][A-Z][\w'-]*\.?){0,3}")
 _PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
 
 
@@ -89,6 +96,8 @@ class NerRules:
                 continue
             if self._dateline(m, text):
                 m = replace(m, type="GPE", label="RULE")
+            elif m.type != "PERSON" and self._titled_person(m.text):
+                m = replace(m, type="PERSON", label="RULE")
             elif self._organisation(m, text, teams):
                 m = replace(m, type="ORG", label="RULE")
             out.append(m)
@@ -116,6 +125,14 @@ class NerRules:
         if m.text in self.agencies or (" " in m.text and m.text.rsplit(" ", 1)[1] in self.org_suffixes):
             return True
         return teams and m.type in ("GPE", "LOC", "PERSON") and m.label != "NORP" and self._names_team(m, text)
+
+    def _titled_person(self, mention: str) -> bool:
+        """A personal title followed by one to four capitalised words, none an organisation suffix."""
+        title = _PERSON_TITLE.match(mention)
+        if not title:
+            return False
+        rest = mention[title.end() :]
+        return _CAPITALISED_NAME.fullmatch(rest) is not None and not any(w in self.org_suffixes for w in rest.split())
 
     @staticmethod
     def _dateline(m: RawMention, text: str) -> bool:

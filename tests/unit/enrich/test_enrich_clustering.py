@@ -92,3 +92,18 @@ def test_propagate_adds_missed_surname_but_not_common_words() -> None:
 def test_spacing_variants_join() -> None:
     ms = [mention("Time Warner", 0, "ORG"), mention("TimeWarner", 30, "ORG")]
     assert names(cluster_mentions(ms)) == [("Time Warner", "ORG", 2)]
+
+
+def test_first_word_of_an_organisation_taken_for_a_person_joins_it_but_a_place_does_not() -> None:
+    from streams.enrich.clustering import cluster_mentions
+    from streams.enrich.entities import RawMention
+
+    mentions = [
+        RawMention("Vantor Semiconductor", "body", 0, 20, 0, "ORG", "ORG"),
+        RawMention("Vantor", "body", 40, 46, 1, "PERSON", "PERSON"),
+        RawMention("Saltmarsh Terminals", "body", 60, 79, 2, "ORG", "ORG"),
+        RawMention("Saltmarsh", "body", 90, 99, 3, "GPE", "GPE"),
+    ]
+    clusters = cluster_mentions(mentions)
+    names = sorted((c.name, c.type, len(c.mentions)) for c in clusters)
+    assert names == [("Saltmarsh", "GPE", 1), ("Saltmarsh Terminals", "ORG", 1), ("Vantor Semiconductor", "ORG", 2)]

@@ -79,3 +79,14 @@ def test_slug_and_bracket_splitting(rules: NerRules) -> None:
     m = RawMention("SOCCER - RIVERTON", "headline", 0, 17, 0, "ORG", "ORG")
     out = rules.apply(Document("h", headline_text, "", "en"), [m], [])
     assert [(x.text, x.start) for x in out] == [("RIVERTON", 9)]
+
+
+def test_a_name_after_a_personal_title_is_a_person_but_not_general_motors() -> None:
+    from streams.enrich.ner_rules import NerRules
+
+    rules = NerRules.load()
+    assert rules._titled_person("Councillor Priya Ramaswamy")
+    assert rules._titled_person("Dr. Henrik Solberg")
+    assert not rules._titled_person("General Motors")
+    assert not rules._titled_person("Mayor of London")
+    assert not rules._titled_person("Mr Smith Holdings Ltd")
