@@ -95,7 +95,7 @@ async def demo(self: AppCommand, once: bool) -> None:
 @app.command(
     option("--data-dir", type=click.Path(path_type=Path), default=Path("../shared/data"), help="Folder laid out like ../shared/data."),
     option("--out", type=click.Path(path_type=Path), default=Path("eval-report.json"), help="Where to write the JSON report."),
-    option("--tasks", default="ner,stance,topics,lean", help="Comma-separated tasks."),
+    option("--tasks", default="ner,stance,topics,lean,speed", help="Comma-separated subset of ner,stance,topics,lean,speed."),
     option("--predictions", type=click.Path(path_type=Path), default=None, help="Folder for per-task prediction JSONL files."),
     option("--limit", type=int, default=None, help="Score at most N items per task."),
 )
