@@ -1,7 +1,10 @@
 """Post-rules over spaCy's entity mentions for news text, driven by lists in ``streams/enrich/data``.
 
 * news agencies (``news_agencies.txt``) are organisations, found even where the model missed them;
-* a name after a personal title ("Councillor Priya Ramaswamy", "Dr. Henrik Solberg") is a person;
+* a name after a personal title ("Councillor Priya Ramaswamy", "Dr. Henrik Solberg"), inside or just before the
+  mention ("President Alejandro Giammattei" where the model took only the name, as an organisation), is a person;
+* a place's demonym ("Guatemalan" next to "Guatemala", "Germans") is MISC, not an organisation;
+* a possessive followed by a date word ends a name ("Harris's June trip": "Harris", not "Harris's June");
 * a one-word mention whose usual casing is lower case ("Attendance", "Extras"), or a mention in a capitals line
   made only of such words ("CUP QUALIFIER"), is dropped;
 * in sports stories, a place that is not a country (``countries.txt``) standing next to a score or result
@@ -41,11 +44,17 @@ _ACRONYM = re.compile(r"(?<![\w.&-])[A-Z]{3,6}(?![\w.&-])")
 _PLACE_BEFORE = re.compile(r"\b(?:at|in|from|near|to)\s+(?:the\s+)?$", re.I)
 _DATELINE = re.compile(r"(?P<place>[A-Z][A-Z.'-]+(?:[ ][A-Z][A-Z.'-]+)*)(?=,?[ ]+(?:\d{4}-\d\d-\d\d|\(\w+\)))")
 _SPLIT = re.compile(r"[(),;]")
+_POSSESSIVE_THEN = re.compile(r"(?:'|\u2019)s[ ](?P<next>\w+)")
 # Titles that only ever precede a person's name (unlike "General" in General Motors or "King" in King's College).
 _PERSON_TITLE = re.compile(
     r"(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Rev)\.?[ ]|(?:Councillor|Councilor|Alderman|Alderwoman|Senator|Congressman"
     r"|Congresswoman|Representative|Governor|Mayor|Professor|Sir|Dame|Judge|Reverend)[ ]"
 )
+_TITLE_BEFORE = re.compile(
+    r"\b(?:President|Vice President|Prime Minister|Premier|Chancellor|Minister|Senator|Governor|Mayor|Councillor"
+    r"|Mr|Mrs|Ms|Dr|Sen|Rep|Gov)\.?[ ]$"
+)
+_DEMONYM_SUFFIXES = ("n", "an", "ian", "ese", "i", "ish", "ns", "ans", "ians")
 _CAPITALISED_NAME = re.compile(r"[A-Z][\w'-]*\.?(?:[ ][A-Z][\w'-]*\.?){0,3}")
 _PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
 
@@ -89,15 +98,22 @@ class NerRules:
         """``mentions`` with corrected types, dropped false positives and added agencies, in text order."""
         sport = self.is_sport(doc)
         teams = sport and not self._individual_sport(doc)
+        places = self.countries | {m.text.lower() for m in mentions if m.type in ("GPE", "LOC")}
         out: list[RawMention] = []
         for m in self._split_slugs(mentions):
             text = doc.headline if m.field == "headline" else doc.body
+            m = self._cut_before_date(m)
             if self._common_words(m, text):
                 continue
             if self._dateline(m, text):
                 m = replace(m, type="GPE", label="RULE")
-            elif m.type != "PERSON" and self._titled_person(m.text):
+            elif m.type != "PERSON" and (
+                self._titled_person(m.text) or (_TITLE_BEFORE.search(text[max(0, m.start - 20) : m.start])
+                                                and _CAPITALISED_NAME.fullmatch(m.text) and " " in m.text)
+            ):
                 m = replace(m, type="PERSON", label="RULE")
+            elif m.type in ("ORG", "PERSON") and _demonym(m.text, places):
+                m = replace(m, type="MISC", label="RULE")
             elif self._organisation(m, text, teams):
                 m = replace(m, type="ORG", label="RULE")
             out.append(m)
@@ -248,6 +264,13 @@ class NerRules:
         words = m.text.lower().split()
         return all((self.casing.get(w) or "X").islower() for w in words)
 
+    def _cut_before_date(self, m: RawMention) -> RawMention:
+        """End a mention at an inner possessive followed by a calendar word ("Harris's June" -> "Harris")."""
+        for hit in _POSSESSIVE_THEN.finditer(m.text):
+            if hit.group("next") in self.calendar and hit.start() > 0:
+                return replace(m, text=m.text[: hit.start()], end=m.start + hit.start())
+        return m
+
     @staticmethod
     def _split_slugs(mentions: Sequence[RawMention]) -> list[RawMention]:
         """Cut mentions spanning a wire slug separator ("CRICKET - LEICESTERSHIRE") down to the part after it,
@@ -321,6 +344,18 @@ class NerRules:
                     continue
                 added.append(RawMention(hit.group(0), field, s, e, sentence_index(field_sents, s), "ORG", "RULE"))  # type: ignore[arg-type]
         return added
+
+
+def _demonym(word: str, places: frozenset[str] | set[str]) -> bool:
+    """True for one word made of a known place plus a demonym ending ("Guatemalan", "Germans", "Iraqi")."""
+    if " " in word or not word[:1].isupper():
+        return False
+    low = word.lower()
+    for suffix in _DEMONYM_SUFFIXES:
+        stem = low[: -len(suffix)]
+        if low.endswith(suffix) and len(stem) >= 4 and (stem in places or stem + "a" in places or stem + "y" in places):
+            return True
+    return False
 
 
 def _line_of(text: str, offset: int) -> str:

@@ -90,3 +90,13 @@ def test_a_name_after_a_personal_title_is_a_person_but_not_general_motors() -> N
     assert not rules._titled_person("General Motors")
     assert not rules._titled_person("Mayor of London")
     assert not rules._titled_person("Mr Smith Holdings Ltd")
+
+
+def test_demonyms_of_known_places_are_misc_not_organisations() -> None:
+    from streams.enrich.ner_rules import _demonym
+
+    assert _demonym("Guatemalan", {"guatemala"})
+    assert _demonym("Brazilians", {"brazil"})
+    assert not _demonym("Guatemala", {"guatemala"})
+    assert not _demonym("Reuters", {"guatemala"})
+    assert not _demonym("New Mexican", {"mexico"})
