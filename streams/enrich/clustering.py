@@ -2,7 +2,8 @@
 
 A mention joins an entity when, ignoring titles ("President") and possessives:
 * it has the same words as one of the entity's mentions;
-* it is the end of a person's name ("Harris" -> "Kamala Harris"), whatever type the model gave it;
+* it is the end of a person's name ("Harris" -> "Kamala Harris"), whatever type the model gave it, or the
+  surname of a two- or three-word name the model called MISC, which then becomes a person;
 * it is the first word of an organisation's name that the model took for a person ("Vantor" -> "Vantor
   Semiconductor"); a place ("Saltmarsh" the town, not "Saltmarsh Terminals") or an adjective ("German") stays apart;
 * it is a contiguous run of another same-type name's words ("Leicestershire" -> "Leicestershire CCC");
@@ -113,6 +114,9 @@ def _match(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype
         # surname ("Harris" of "Kamala Harris"), or family name first ("Wang" of "Wang Donghai")
         if ctype == "PERSON" and (form[-len(words) :] == words or (len(words) == 1 and form[0] == words[0])):
             return "person"
+        # a name the model called MISC whose surname it calls a person ("Agnes Whitfield" ... "Whitfield")
+        if ctype == "MISC" and mtype == "PERSON" and len(words) == 1 and 2 <= len(form) <= 3 and form[-1] == words[0]:
+            return "surname"
         if ctype == mtype and _contains(form, words):
             return "part"
         if ctype == "ORG" and len(words) == 1 and form[0] == words[0] and mtype == "PERSON":
@@ -144,6 +148,8 @@ def cluster_mentions(mentions: Sequence[RawMention]) -> list[Cluster]:
         # part of a person's or organisation's name: the model's other label for the short form
         # ("Wang" as ORG, "Vantor" as PERSON) does not vote
         short_type: EntityType | None = "PERSON" if how == "person" else "ORG" if how == "org" else None
+        if how == "surname":  # the person reading outweighs the model's MISC for the full name
+            m = replace(m, label="RULE")
         target.add(replace(m, type=short_type) if short_type else m)
     for c in clusters:
         c.mentions.sort(key=_position)

@@ -4,6 +4,7 @@
 * a name after a personal title ("Councillor Priya Ramaswamy", "Dr. Henrik Solberg"), inside or just before the
   mention ("President Alejandro Giammattei" where the model took only the name, as an organisation), is a person;
 * a place's demonym ("Guatemalan" next to "Guatemala", "Germans") is MISC, not an organisation;
+* a one-word name after "port of", "city of", "town of" ... is a place ("the port of Saltmarsh");
 * a possessive followed by a date word ends a name ("Harris's June trip": "Harris", not "Harris's June");
 * a one-word mention whose usual casing is lower case ("Attendance", "Extras"), or a mention in a capitals line
   made only of such words ("CUP QUALIFIER"), is dropped;
@@ -53,6 +54,11 @@ _PERSON_TITLE = re.compile(
 _TITLE_BEFORE = re.compile(
     r"\b(?:President|Vice President|Prime Minister|Premier|Chancellor|Minister|Senator|Governor|Mayor|Councillor"
     r"|Mr|Mrs|Ms|Dr|Sen|Rep|Gov)\.?[ ]$"
+)
+_PLACE_OF = re.compile(
+    r"\b(?:port|city|town|village|province|state|region|county|district|island|islands|capital|republic|kingdom"
+    r"|municipality|suburb|borough)[ ]of[ ](?:the[ ])?$",
+    re.I,
 )
 _DEMONYM_SUFFIXES = ("n", "an", "ian", "ese", "i", "ish", "ns", "ans", "ians")
 _CAPITALISED_NAME = re.compile(r"[A-Z][\w'-]*\.?(?:[ ][A-Z][\w'-]*\.?){0,3}")
@@ -112,6 +118,8 @@ class NerRules:
                                                 and _CAPITALISED_NAME.fullmatch(m.text) and " " in m.text)
             ):
                 m = replace(m, type="PERSON", label="RULE")
+            elif m.type not in ("GPE", "LOC") and " " not in m.text and _PLACE_OF.search(text[max(0, m.start - 30) : m.start]):
+                m = replace(m, type="GPE", label="RULE")
             elif m.type in ("ORG", "PERSON") and _demonym(m.text, places):
                 m = replace(m, type="MISC", label="RULE")
             elif self._organisation(m, text, teams):

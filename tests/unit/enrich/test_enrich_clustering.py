@@ -107,3 +107,14 @@ def test_first_word_of_an_organisation_taken_for_a_person_joins_it_but_a_place_d
     clusters = cluster_mentions(mentions)
     names = sorted((c.name, c.type, len(c.mentions)) for c in clusters)
     assert names == [("Saltmarsh", "GPE", 1), ("Saltmarsh Terminals", "ORG", 1), ("Vantor Semiconductor", "ORG", 2)]
+
+
+def test_a_person_surname_turns_a_misc_full_name_into_that_person() -> None:
+    from streams.enrich.clustering import cluster_mentions
+
+    mentions = [
+        RawMention("Agnes Whitfield", "body", 0, 15, 0, "MISC", "MISC"),
+        RawMention("Whitfield", "body", 40, 49, 1, "PERSON", "PERSON"),
+    ]
+    (cluster,) = cluster_mentions(mentions)
+    assert (cluster.name, cluster.type, len(cluster.mentions)) == ("Agnes Whitfield", "PERSON", 2)

@@ -100,3 +100,16 @@ def test_demonyms_of_known_places_are_misc_not_organisations() -> None:
     assert not _demonym("Guatemala", {"guatemala"})
     assert not _demonym("Reuters", {"guatemala"})
     assert not _demonym("New Mexican", {"mexico"})
+
+
+def test_a_name_after_port_of_is_a_place() -> None:
+    from streams.enrich.document import Document
+    from streams.enrich.entities import RawMention
+    from streams.enrich.ner_rules import NerRules
+
+    body = "Dock workers at the port of Saltmarsh walked out."
+    start = body.index("Saltmarsh")
+    doc = Document("d", "Strike", body)
+    mention = RawMention("Saltmarsh", "body", start, start + 9, 0, "ORG", "ORG")
+    (out,) = NerRules.load().apply(doc, [mention], [])
+    assert out.type == "GPE"
