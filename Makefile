@@ -7,7 +7,7 @@ TRAIN_VENV := .venv-train
 ARGS ?=
 DATA_DIR ?= ../shared/data
 
-.PHONY: help venv test test-unit demo eval bench faults lint schemas dashboards train-venv train-stance train-topics kafka-up kafka-down kafka-status prometheus clean
+.PHONY: help venv kafka-tools test test-unit demo eval bench faults lint schemas dashboards train-venv train-stance train-topics kafka-up kafka-down kafka-status prometheus clean
 
 help:
 	@echo "make demo [ARGS=--once]   set up, start broker + worker, push seeds/, show enriched events"
@@ -22,6 +22,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $@
 
+# Java 17+ runs the local Kafka broker and Maven fetches its jars; installed from Debian when missing.
+kafka-tools:
+	@command -v java >/dev/null && command -v mvn >/dev/null || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  (apt-get update -qq || true) && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless maven >/dev/null; }
+
 # Debian's prometheus/promtool, used by the scrape and alert-rule tests.
 prometheus:
 	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
@@ -29,25 +35,25 @@ prometheus:
 	  (apt-get update -qq || true) && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
 	  systemctl stop prometheus 2>/dev/null || true; pkill -x prometheus 2>/dev/null || true; }
 
-test: venv prometheus
+test: venv kafka-tools prometheus
 	$(BIN)/pytest
 
 test-unit: venv
 	$(BIN)/pytest -m "not integration"
 
-demo: venv
+demo: venv kafka-tools
 	$(BIN)/wirestream demo $(ARGS)
 
 eval: venv
 	$(BIN)/wirestream eval --data-dir $(DATA_DIR) --out bench/results/eval-report.json $(ARGS)
 
-bench: venv
+bench: venv kafka-tools
 	$(BIN)/python -m bench.run $(ARGS)
 
-faults: venv
+faults: venv kafka-tools
 	$(BIN)/python -m bench.faults $(ARGS)
 
-kafka-up: venv
+kafka-up: venv kafka-tools
 	$(BIN)/wirestream kafka up
 kafka-down: venv
 	$(BIN)/wirestream kafka down
