@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import signal
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,3 +151,25 @@ def format_event(topic: str, value: dict, *, top_entities: int = 4) -> str:
     tone = (ext.get("tone") or {}).get("polarity", "-")
     notes = f" notes={','.join(ext['notes'])}" if ext.get("notes") else ""
     return f"[{topic}] {ext.get('story_id')} v{ext.get('story_version')} lang={value.get('language')} topics={topics} tone={tone} entities={ents}{notes}"
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Let Ctrl-C and SIGTERM raise KeyboardInterrupt inside a blocking loop of a Faust command.
+
+    Faust runs commands on an event loop whose signal handlers only take effect when the loop runs; a command
+    blocked in kafka-python's poll would never see them, so the default behaviour is restored meanwhile.
+    """
+
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+

@@ -43,7 +43,7 @@ async def tail(self: AppCommand, topic: str | None, from_end: bool, max_messages
     """Print stories from an output topic, one line each: id, topics, top entities with stance."""
     import orjson
 
-    from streams.cli_support import format_event, iter_messages, make_consumer
+    from streams.cli_support import format_event, interruptible, iter_messages, make_consumer
 
     name = topic or settings.topic_enriched
     consumer = make_consumer(settings, [name], from_end=from_end)
@@ -53,9 +53,10 @@ async def tail(self: AppCommand, topic: str | None, from_end: bool, max_messages
         return (max_messages and count >= max_messages) or time.monotonic() > deadline
 
     try:
-        for msg_topic, _key, value in iter_messages(consumer, stop=stop):
-            count += 1
-            self.say(orjson.dumps(value).decode() if as_json else format_event(msg_topic, value))
+        with interruptible():
+            for msg_topic, _key, value in iter_messages(consumer, stop=stop):
+                count += 1
+                self.say(orjson.dumps(value).decode() if as_json else format_event(msg_topic, value))
     except KeyboardInterrupt:
         pass
     finally:
@@ -85,9 +86,11 @@ async def kafka(self: AppCommand, action: str) -> None:
 @app.command(option("--once", is_flag=True, help="Exit by itself once every seed is enriched or dead-lettered."))
 async def demo(self: AppCommand, once: bool) -> None:
     """Start a local broker and a worker, push seeds/, print enriched events and metrics."""
+    from streams.cli_support import interruptible
     from streams.demo import run_demo
 
-    code = run_demo(settings, once=once, say=self.say)
+    with interruptible():  # run_demo catches the KeyboardInterrupt and stops the worker (and its broker)
+        code = run_demo(settings, once=once, say=self.say)
     if code:
         raise SystemExit(code)
 

@@ -77,6 +77,19 @@ def stop_worker(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
     return proc.returncode
 
 
+def _settled_metrics(settings: Settings) -> str:
+    """The metrics page once the lag gauges (polled every ``lag_poll_interval_s``) have caught up with the commits."""
+    deadline = time.monotonic() + 2 * settings.lag_poll_interval_s + 2
+    text = ""
+    while time.monotonic() < deadline:
+        text = metrics_text(settings) or ""
+        lags = [line for line in text.splitlines() if line.startswith("wirestream_consumer_lag_messages{")]
+        if lags and all(line.endswith(" 0.0") for line in lags):
+            break
+        time.sleep(1.0)
+    return text
+
+
 def metrics_summary(text: str) -> list[str]:
     """The demo-relevant lines of a /metrics page."""
     return [line for line in text.splitlines() if line.startswith(DEMO_METRICS)]
@@ -112,7 +125,7 @@ def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seed
             say(format_event(topic, value))
             if seen == expected:
                 say(f"All {expected} pushed files accounted for (enriched, withdrawn or dead-lettered).")
-                text = metrics_text(settings) or ""
+                text = _settled_metrics(settings)
                 say(f"Metrics: http://{settings.metrics_host}:{settings.metrics_port}/metrics")
                 for line in metrics_summary(text):
                     say("  " + line)
@@ -128,5 +141,6 @@ def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seed
         return 0
     finally:
         stop_worker(worker)
-        if once and broker.started:
+        if broker.started:  # a broker that was already running stays up
+            say("Stopping the broker the demo started ...")
             kafka_local.down(settings)
