@@ -9,9 +9,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streams.enrich.document import Document
+
+if TYPE_CHECKING:
+    from streams.enrich.pipeline import EnrichConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +37,11 @@ class BareResult:
         return self.stories / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
 
 
-def _child(conn: Connection, threads: int, max_entities: int, batch_size: int) -> None:
+def _child(conn: Connection, config: EnrichConfig, batch_size: int) -> None:
     """Load the models like the worker does, then time each share of documents sent over ``conn``."""
-    from streams.enrich.pipeline import EnrichConfig, Enricher
+    from streams.enrich.pipeline import Enricher
 
-    enricher = Enricher.load(EnrichConfig(threads=threads, max_entities=max_entities))
+    enricher = Enricher.load(config)
     enricher.enrich_batch([Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")])
     conn.send(("ready", os.getpid()))
     while True:
@@ -55,14 +58,14 @@ def _child(conn: Connection, threads: int, max_entities: int, batch_size: int) -
 class BarePool:
     """``processes`` spawned enrichment processes (models loaded once), driven share by share."""
 
-    def __init__(self, processes: int, *, threads: int, max_entities: int, batch_size: int) -> None:
+    def __init__(self, processes: int, *, config: EnrichConfig, batch_size: int) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.batch_size = batch_size
         self._conns: list[Connection] = []
         self.procs: list[Any] = []
         for _ in range(processes):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_child, args=(child, threads, max_entities, batch_size), daemon=True)
+            proc = ctx.Process(target=_child, args=(child, config, batch_size), daemon=True)
             proc.start()
             self._conns.append(parent)
             self.procs.append(proc)

@@ -19,12 +19,12 @@ def naive_loop(settings_json: str, ready: Any, stop: Any) -> None:
     from kafka import KafkaConsumer, KafkaProducer
 
     from streams.enrich.document import Document
-    from streams.enrich.pipeline import EnrichConfig, Enricher, EnrichStageError
+    from streams.enrich.pipeline import Enricher, EnrichStageError
     from streams.ingest import IngestError, IngestLimits, parse_message
     from streams.output import SourceRef, dead_letter, enriched_event, event_headers, to_bytes
 
     s = Settings.model_validate_json(settings_json)
-    enricher = Enricher.load(EnrichConfig(threads=s.enrich_threads, max_entities=s.max_entities))
+    enricher = Enricher.load(s.enrich_config())
     enricher.enrich_batch([Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")])
     limits = IngestLimits.from_settings(s)
     consumer = KafkaConsumer(

@@ -152,9 +152,7 @@ def run_bare(
     """Bare library: the mixed corpus on all processes and on one, then story size x corpus size."""
     procs = plan.workers
     say(f"bare: loading the models in {procs} processes ...")
-    pool = BarePool(
-        procs, threads=settings.enrich_threads, max_entities=settings.max_entities, batch_size=plan.batch_size
-    )
+    pool = BarePool(procs, config=settings.enrich_config(), batch_size=plan.batch_size)
     stack.callback(pool.close)
     pool.wait_ready()
     unit = plan.batch_size * procs

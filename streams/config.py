@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from streams.enrich.pipeline import EnrichConfig
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -111,6 +114,18 @@ class Settings(BaseSettings):
                 value = "true" if value else "false"
             env[f"WIRESTREAM_{name.upper()}"] = str(value)
         return env
+
+    def enrich_config(self) -> EnrichConfig:
+        """The enrichment library's configuration these settings ask for (threads, entity cap, stance knobs)."""
+        from streams.enrich.pipeline import EnrichConfig  # the library stays unimported until a model is needed
+
+        return EnrichConfig(
+            threads=self.enrich_threads,
+            max_entities=self.max_entities,
+            stance=self.stance_max_entities > 0,
+            stance_max_entities=self.stance_max_entities,
+            stance_max_sentences=self.stance_max_sentences,
+        )
 
     def iptc_topic_name(self, slug: str) -> str:
         """Kafka topic name for one IPTC top-level topic slug."""

@@ -15,12 +15,15 @@ from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schemas.models import Enrichment
 from streams.config import EnrichMode, Settings
 from streams.enrich.document import Document
 from streams.fault_inject import FaultRule, apply_faults, parse_faults
+
+if TYPE_CHECKING:
+    from streams.enrich.pipeline import EnrichConfig
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +43,13 @@ _ENRICHER: Any = None
 _FAULTS: tuple[FaultRule, ...] = ()
 
 
-def _load(threads: int, max_entities: int, stance: tuple[int, int] = (3, 2), fault_inject: str | None = None) -> dict[str, str]:
+def _load(config: EnrichConfig, fault_inject: str | None = None) -> dict[str, str]:
     """Load the models once in this process (pool initializer / thread start)."""
     global _ENRICHER, _FAULTS
-    from streams.enrich.pipeline import EnrichConfig, Enricher
+    from streams.enrich.pipeline import Enricher
 
     _FAULTS = parse_faults(fault_inject)
     if _ENRICHER is None:
-        stance_entities, stance_sentences = stance
-        config = EnrichConfig(
-            threads=threads,
-            max_entities=max_entities,
-            stance=stance_entities > 0,
-            stance_max_entities=stance_entities,
-            stance_max_sentences=stance_sentences,
-        )
         _ENRICHER = Enricher.load(config)
         # Warm up so the first real batch does not pay lazy initialisation.
         _ENRICHER.enrich_batch([Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")])
@@ -93,9 +88,8 @@ class EnrichRunner:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
         return None
 
-    def _load_args(self) -> tuple[int, int, tuple[int, int], str | None]:
-        s = self.settings
-        return (s.enrich_threads, s.max_entities, (s.stance_max_entities, s.stance_max_sentences), s.fault_inject)
+    def _load_args(self) -> tuple[EnrichConfig, str | None]:
+        return (self.settings.enrich_config(), self.settings.fault_inject)
 
     async def _call(self, fn: Any, *args: Any) -> Any:
         if self._executor is None:

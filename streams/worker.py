@@ -19,7 +19,6 @@ def prepare_worker() -> None:
     from streams.enrich.language import warm_up_language_model
     from streams.kafka_admin import ensure_topics
 
-    settings.home.mkdir(parents=True, exist_ok=True)
     metrics.init_series()
     warm_up_language_model()  # parsing detects languages on the event loop: load the model before consuming
     ensure_topics(settings, [t.slug for t in TOP_LEVEL])

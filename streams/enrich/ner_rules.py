@@ -113,10 +113,7 @@ class NerRules:
                 continue
             if self._dateline(m, text):
                 m = replace(m, type="GPE", label="RULE")
-            elif m.type != "PERSON" and (
-                self._titled_person(m.text) or (_TITLE_BEFORE.search(text[max(0, m.start - 20) : m.start])
-                                                and _CAPITALISED_NAME.fullmatch(m.text) and " " in m.text)
-            ):
+            elif m.type != "PERSON" and (self._titled_person(m.text) or _after_title(m, text)):
                 m = replace(m, type="PERSON", label="RULE")
             elif m.type not in ("GPE", "LOC") and " " not in m.text and _PLACE_OF.search(text[max(0, m.start - 30) : m.start]):
                 m = replace(m, type="GPE", label="RULE")
@@ -352,6 +349,15 @@ class NerRules:
                     continue
                 added.append(RawMention(hit.group(0), field, s, e, sentence_index(field_sents, s), "ORG", "RULE"))  # type: ignore[arg-type]
         return added
+
+
+def _after_title(m: RawMention, text: str) -> bool:
+    """A full name (two to four capitalised words) right after a title ("President Alejandro Giammattei")."""
+    return (
+        " " in m.text
+        and _CAPITALISED_NAME.fullmatch(m.text) is not None
+        and _TITLE_BEFORE.search(text[max(0, m.start - 20) : m.start]) is not None
+    )
 
 
 def _demonym(word: str, places: frozenset[str] | set[str]) -> bool:

@@ -45,14 +45,11 @@ class _Models:
 
     def __init__(self) -> None:
         from streams.config import get_settings
-        from streams.enrich.pipeline import EnrichConfig
 
-        # The worker's stance knobs (WIRESTREAM_STANCE_MAX_*) apply here too, so speed is measured as deployed.
-        settings = get_settings()
-        self.config = EnrichConfig(
-            stance_max_entities=max(settings.stance_max_entities, 1),
-            stance_max_sentences=settings.stance_max_sentences,
-        )
+        # The worker's settings (WIRESTREAM_STANCE_MAX_* and the rest) apply here too, so speed is measured as
+        # deployed; the stages themselves are switched per task by enricher().
+        config = get_settings().enrich_config()
+        self.config = replace(config, stance_max_entities=max(config.stance_max_entities, 1))
         self._loaded: dict[str, Any] = {}
         self._failed: dict[str, str] = {}
 
