@@ -51,7 +51,7 @@ bench: venv kafka-tools
 	$(BIN)/python -m bench.run $(ARGS)
 
 faults: venv kafka-tools
-	$(BIN)/python -m bench.faults $(ARGS)
+	$(BIN)/python -m faults $(ARGS)
 
 kafka-up: venv kafka-tools
 	$(BIN)/wirestream kafka up
@@ -61,7 +61,7 @@ kafka-status: venv
 	$(BIN)/wirestream kafka status
 
 lint: venv
-	$(BIN)/ruff check streams schemas tests bench training
+	$(BIN)/ruff check streams schemas tests bench faults training
 	$(BIN)/mypy streams schemas
 
 schemas: venv

@@ -28,8 +28,9 @@ from bench.stats import (
     percentile,
     sub_buckets,
 )
+from streams.cli.demo import metrics_text, stop_worker, wait_until_ready
 from streams.config import Settings
-from streams.demo import metrics_text, stop_worker, wait_until_ready
+from streams.topics import isolated
 
 if TYPE_CHECKING:
     from bench.run import Plan
@@ -120,21 +121,13 @@ class WorkerProc:
 
 def mode_settings(settings: Settings, name: str) -> Settings:
     """Own consumer group and raw/enriched/dead-letter topics for one mode (IPTC topics are shared)."""
-    return settings.model_copy(
-        update={
-            "app_id": f"wirestream-{name}",
-            "topic_raw": f"wire.raw.{name}",
-            "topic_enriched": f"wire.enriched.{name}",
-            "topic_deadletter": f"wire.deadletter.{name}",
-        }
-    )
+    return isolated(settings, name, iptc=False, unique=False)
 
 
 def _prepare(stack: ExitStack, settings: Settings, corpus: list[BenchStory], tag: str) -> tuple[Collector, Feeder]:
-    from streams.enrich.iptc import TOP_LEVEL
-    from streams.kafka_admin import ensure_topics
+    from streams.kafka.admin import ensure_topics
 
-    ensure_topics(settings, [t.slug for t in TOP_LEVEL])
+    ensure_topics(settings)
     collector = Collector(settings)
     collector.start()
     stack.callback(collector.stop)
@@ -257,7 +250,7 @@ def _profile(pid: int, role: str, plan: Plan) -> subprocess.Popen[bytes] | None:
 
 def _pids(settings: Settings, workers: list[WorkerProc]) -> dict[str, int]:
     """Processes whose CPU a window reports: each worker (with its children) and the broker."""
-    from streams import kafka_local
+    from streams.kafka import local as kafka_local
 
     pids = {f"w{i}": w.proc.pid for i, w in enumerate(workers)}
     pids["bench"] = os.getpid()  # feeder and collector threads (reported, not counted in stories/CPU-s)

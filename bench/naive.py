@@ -22,6 +22,7 @@ def naive_loop(settings_json: str, ready: Any, stop: Any) -> None:
     from streams.enrich.pipeline import Enricher, EnrichStageError
     from streams.ingest import IngestError, IngestLimits, parse_message
     from streams.output import SourceRef, dead_letter, enriched_event, event_headers, to_bytes
+    from streams.topics import Topics
 
     s = Settings.model_validate_json(settings_json)
     enricher = Enricher.load(s.enrich_config())
@@ -58,7 +59,7 @@ def naive_loop(settings_json: str, ready: Any, stop: Any) -> None:
             key, value, headers = story.id.encode(), to_bytes(event), event_headers(event)
             producer.send(s.topic_enriched, key=key, value=value, headers=headers)
             for slug in dict.fromkeys(t.slug for t in result.topics if t.level == 1):
-                producer.send(s.iptc_topic_name(slug), key=key, value=value, headers=headers)
+                producer.send(Topics.of(s).iptc(slug), key=key, value=value, headers=headers)
         producer.flush()
         consumer.commit()
     consumer.close()

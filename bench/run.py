@@ -110,7 +110,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def start_broker(stack: ExitStack, plan: Plan, run_id: str) -> Settings:
     """The benchmark's own broker (fresh data, shared jar cache); stopped and wiped when ``stack`` closes."""
-    from streams import kafka_local
+    from streams.kafka import local as kafka_local
 
     base = Settings()
     settings = base.model_copy(
@@ -133,7 +133,7 @@ def start_broker(stack: ExitStack, plan: Plan, run_id: str) -> Settings:
     if not kafka_local.status(settings).running:
         shutil.rmtree(data, ignore_errors=True)
     say(f"starting a broker on {settings.kafka_bootstrap} (home {BENCH_HOME}) ...")
-    info = kafka_local.up(settings, wait_s=180, iptc_slugs=(), jars_home=base.home)
+    info = kafka_local.up(settings, wait_s=180, topics=(), jars_home=base.home)
     if info.started:
         stack.callback(shutil.rmtree, data, ignore_errors=True)
         stack.callback(kafka_local.down, settings)

@@ -11,7 +11,7 @@ from faust.types import EventT
 
 from streams import metrics
 from streams.app import app, settings
-from streams.lag import LagMonitor
+from streams.kafka.lag import LagMonitor
 from streams.output import SourceRef
 from streams.processing import BatchProcessor, BatchResult, RawRecord
 from streams.runner import EnrichRunner

@@ -39,7 +39,7 @@ def broker_credentials(settings: Settings) -> CredentialsT | None:
     return None
 
 
-DISCOVERED = ("streams.agents", "streams.commands")
+DISCOVERED = ("streams.agents", "streams.cli.commands")
 
 
 def _not_discovered(name: str) -> bool:
@@ -72,7 +72,7 @@ def create_app(settings: Settings) -> faust.App:
         value_serializer="raw",
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
-        topic_allow_declare=False,  # topics are created by streams.kafka_admin.ensure_topics
+        topic_allow_declare=False,  # topics are created by streams.kafka.admin.ensure_topics
         processing_guarantee="at_least_once",
         consumer_auto_offset_reset="earliest",  # a new group must not skip stories pushed before it joined
         web_enabled=False,
@@ -92,5 +92,4 @@ def create_app(settings: Settings) -> faust.App:
 
 
 settings = get_settings()
-settings.home.mkdir(parents=True, exist_ok=True)  # faust's datadir and the broker's files live here
 app = create_app(settings)

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     fault_inject: str | None = Field(
         default=None,
         description="TESTING ONLY (make faults, integration tests): fault rules for the enrichment runner, e.g. "
-        "'raise:<stage>:<marker>' or 'sleep:<stage>:<seconds>:<marker>'; see streams/fault_inject.py. Unset in production.",
+        "'raise:<stage>:<marker>' or 'sleep:<stage>:<seconds>:<marker>'; see faults/inject.py. Unset in production.",
     )
 
     # --- Input limits (safe defaults)
@@ -98,10 +98,6 @@ class Settings(BaseSettings):
             cfg["ssl_check_hostname"] = self.kafka_ssl_check_hostname
         return cfg
 
-    def masked(self) -> dict[str, Any]:
-        """Settings as a dict safe to log: secrets are masked."""
-        return self.model_dump(mode="json")  # SecretStr dumps as '**********'
-
     def as_env(self) -> dict[str, str]:
         """These settings as ``WIRESTREAM_*`` environment variables (to start a worker process with them)."""
         env: dict[str, str] = {}
@@ -126,10 +122,6 @@ class Settings(BaseSettings):
             stance_max_entities=self.stance_max_entities,
             stance_max_sentences=self.stance_max_sentences,
         )
-
-    def iptc_topic_name(self, slug: str) -> str:
-        """Kafka topic name for one IPTC top-level topic slug."""
-        return f"{self.topic_by_iptc_prefix}{slug}"
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ from streams.enrich.document import Document
 from streams.ingest import IngestError, IngestLimits, parse_message, sniff_format
 from streams.output import SourceRef, dead_letter, enriched_event, event_headers, to_bytes, withdrawal_event
 from streams.runner import EnrichOutcome, StageFailure
+from streams.topics import Topics
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class BatchProcessor:
         self.settings = settings
         self.runner = runner
         self.limits = IngestLimits.from_settings(settings)
+        self.topics = Topics.of(settings)
 
     def _parse(self, records: Sequence[RawRecord], result: BatchResult) -> list[tuple[RawRecord, Story]]:
         stories: list[tuple[RawRecord, Story]] = []
@@ -135,7 +137,7 @@ class BatchProcessor:
 
     async def publish(self, result: BatchResult, publisher: Publisher) -> None:
         """Send every output of ``result`` and wait until the broker acknowledged all of them."""
-        s = self.settings
+        topics = self.topics
         start = perf_counter()
         pending: list[Awaitable[object]] = []
         produced: list[str] = []
@@ -146,12 +148,12 @@ class BatchProcessor:
 
         for event in [*result.enriched, *result.withdrawn]:
             key, value, headers = event.wirestream.story_id.encode(), to_bytes(event), event_headers(event)
-            await send(s.topic_enriched, key, value, headers)
+            await send(topics.enriched, key, value, headers)
             for slug in dict.fromkeys(t.slug for t in event.wirestream.topics if t.level == 1):
-                await send(s.iptc_topic_name(slug), key, value, headers)
+                await send(topics.iptc(slug), key, value, headers)
         for letter in result.dead_letters:
             key = (letter.story_id or f"{letter.source_topic}-{letter.source_partition}-{letter.source_offset}").encode()
-            await send(s.topic_deadletter, key, to_bytes(letter), [("ws-reason", letter.reason.value.encode())])
+            await send(topics.deadletter, key, to_bytes(letter), [("ws-reason", letter.reason.value.encode())])
         for fut in pending:
             await fut
         n = len(result.enriched) + len(result.withdrawn) + len(result.dead_letters)

@@ -17,10 +17,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from faults.inject import FaultRule, apply_faults, parse_faults
 from schemas.models import Enrichment
 from streams.config import EnrichMode, Settings
 from streams.enrich.document import Document
-from streams.fault_inject import FaultRule, apply_faults, parse_faults
 
 if TYPE_CHECKING:
     from streams.enrich.pipeline import EnrichConfig

@@ -15,13 +15,13 @@ def prepare_worker() -> None:
     from streams import __version__, metrics
     from streams.agents import lag_monitor
     from streams.app import settings
-    from streams.enrich.iptc import TOP_LEVEL
     from streams.enrich.language import warm_up_language_model
-    from streams.kafka_admin import ensure_topics
+    from streams.kafka.admin import ensure_topics
 
     metrics.init_series()
     warm_up_language_model()  # parsing detects languages on the event loop: load the model before consuming
-    ensure_topics(settings, [t.slug for t in TOP_LEVEL])
+    settings.home.mkdir(parents=True, exist_ok=True)  # faust's datadir lives here
+    ensure_topics(settings)
     metrics.set_build_info(__version__, faust.__version__)
     if metrics.serve(settings.metrics_host, settings.metrics_port):
         log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,7 +87,7 @@ def kafka_settings(kafka_jars_home: Path) -> Iterator[Settings]:
     The broker is started unless it is already running, and stopped when the last test session using it ends,
     if a test session started it (a broker someone started by hand is left alone).
     """
-    from streams import kafka_local
+    from streams.kafka import local as kafka_local
 
     settings, _ = _test_broker_settings()
     owned = settings.home / "started-by-tests"
@@ -97,7 +96,7 @@ def kafka_settings(kafka_jars_home: Path) -> Iterator[Settings]:
             # A broker a test session starts begins empty: no topics left over from earlier sessions.
             shutil.rmtree(kafka_local.BrokerPaths.of(settings).data, ignore_errors=True)
             owned.unlink(missing_ok=True)
-        info = kafka_local.up(settings, wait_s=180, iptc_slugs=(), jars_home=kafka_jars_home)
+        info = kafka_local.up(settings, wait_s=180, topics=(), jars_home=kafka_jars_home)
         if info.started:
             owned.touch()
         (leases / str(os.getpid())).touch()
@@ -111,12 +110,6 @@ def kafka_settings(kafka_jars_home: Path) -> Iterator[Settings]:
                 owned.unlink(missing_ok=True)
 
 
-def _iptc_slugs() -> list[str]:
-    from streams.enrich.iptc import TOP_LEVEL
-
-    return [topic.slug for topic in TOP_LEVEL]
-
-
 @pytest.fixture
 def unique_settings(kafka_settings: Settings) -> Iterator[Settings]:
     """Settings with this test's own app id (= consumer group) and topics, created on the session broker.
@@ -124,19 +117,11 @@ def unique_settings(kafka_settings: Settings) -> Iterator[Settings]:
     Topics: ``wire.raw.<id>``, ``wire.enriched.<id>``, ``wire.deadletter.<id>`` and ``wire.topic.<id>.<slug>`` for
     the 17 top-level IPTC slugs. They are deleted after the test.
     """
-    from streams.kafka_admin import delete_topics, ensure_topics
+    from streams.kafka.admin import delete_topics, ensure_topics
+    from streams.topics import isolated
 
-    suffix = uuid.uuid4().hex[:10]
-    settings = kafka_settings.model_copy(
-        update={
-            "app_id": f"wirestream-test-{suffix}",
-            "topic_raw": f"wire.raw.{suffix}",
-            "topic_enriched": f"wire.enriched.{suffix}",
-            "topic_deadletter": f"wire.deadletter.{suffix}",
-            "topic_by_iptc_prefix": f"wire.topic.{suffix}.",
-        }
-    )
-    names = ensure_topics(settings, _iptc_slugs())
+    settings = isolated(kafka_settings, "test")
+    names = ensure_topics(settings).names
     try:
         yield settings
     finally:

@@ -46,6 +46,7 @@ def load_topics(name: str = DATA_FILE) -> tuple[IptcTopic, ...]:
 
 ALL_TOPICS: tuple[IptcTopic, ...] = load_topics()
 TOP_LEVEL: tuple[IptcTopic, ...] = tuple(t for t in ALL_TOPICS if t.level == 1)
+TOP_LEVEL_SLUGS: tuple[str, ...] = tuple(t.slug for t in TOP_LEVEL)
 SECOND_LEVEL: tuple[IptcTopic, ...] = tuple(t for t in ALL_TOPICS if t.level == 2)
 by_code: MappingProxyType[str, IptcTopic] = MappingProxyType({t.code: t for t in ALL_TOPICS})
 

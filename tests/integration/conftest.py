@@ -9,8 +9,8 @@ import pytest
 from worker_fixture import WorkerHandle, launch_worker
 
 from bench.procs import free_port
+from streams.cli.demo import stop_worker
 from streams.config import Settings
-from streams.demo import stop_worker
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.fault_cases import (
+from faults.cases import (
     CaseResult,
     Sizes,
     failing_stage,
@@ -18,8 +18,8 @@ from bench.fault_cases import (
     stage_fault_spec,
     worker_killed,
 )
-from bench.harness import FaultEnv
-from bench.poison import poison
+from faults.env import FaultEnv
+from faults.poison import poison
 from streams.config import Settings
 from streams.ingest import IngestLimits
 

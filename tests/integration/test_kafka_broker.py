@@ -14,9 +14,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaTimeoutError
 
-from streams import kafka_local
 from streams.config import Settings
-from streams.kafka_admin import committed_offsets, end_offsets, ensure_topics, topic_names, wait_for_broker
+from streams.kafka import local as kafka_local
+from streams.kafka.admin import committed_offsets, end_offsets, ensure_topics, wait_for_broker
+from streams.topics import Topics
 
 pytestmark = pytest.mark.integration
 
@@ -77,19 +78,13 @@ def test_status_reports_the_running_session_broker(kafka_settings: Settings) -> 
 
 
 def test_ensure_topics_creates_every_topic_idempotently(unique_settings: Settings) -> None:
-    slugs = ["politics", "sport"]
-    expected = [
-        unique_settings.topic_raw,
-        unique_settings.topic_enriched,
-        unique_settings.topic_deadletter,
-        unique_settings.iptc_topic_name("politics"),
-        unique_settings.iptc_topic_name("sport"),
-    ]
-    assert topic_names(unique_settings, slugs) == expected
-    assert ensure_topics(unique_settings, slugs) == expected  # already there (fixture): no error
-    extra = unique_settings.iptc_topic_name(f"extra-{uuid.uuid4().hex[:6]}")
-    extra_slug = extra.removeprefix(unique_settings.topic_by_iptc_prefix)
-    assert ensure_topics(unique_settings, [*slugs, extra_slug])[-1] == extra
+    topics = Topics.of(unique_settings)
+    expected = topics.all()
+    again = ensure_topics(unique_settings)  # already there (fixture): no error, nothing created
+    assert (again.names, again.created) == (expected, [])
+    extra = topics.iptc(f"extra-{uuid.uuid4().hex[:6]}")
+    grown = ensure_topics(unique_settings, [*expected, extra])
+    assert (grown.names[-1], grown.created) == (extra, [extra])
     admin = KafkaAdminClient(**unique_settings.kafka_client_config())
     try:
         described = {t["name"]: t for t in admin.describe_topics([*expected, extra])}
@@ -187,7 +182,7 @@ def test_second_broker_restarts_after_a_crash(kafka_settings: Settings, kafka_ja
     try:
         first = kafka_local.up(other, iptc_slugs=["sport"], jars_home=kafka_jars_home, wait_s=180)
         assert first.started
-        again = kafka_local.up(other, iptc_slugs=(), jars_home=kafka_jars_home)
+        again = kafka_local.up(other, topics=(), jars_home=kafka_jars_home)
         assert (again.started, again.pid) == (False, first.pid)
 
         os.killpg(first.pid, signal.SIGKILL)
@@ -198,12 +193,12 @@ def test_second_broker_restarts_after_a_crash(kafka_settings: Settings, kafka_ja
         assert not crashed.running
         assert "stale pid" in crashed.detail
 
-        restarted = kafka_local.up(other, iptc_slugs=(), jars_home=kafka_jars_home, wait_s=180)
+        restarted = kafka_local.up(other, topics=(), jars_home=kafka_jars_home, wait_s=180)
         assert restarted.started
         assert restarted.pid != first.pid
         admin = KafkaAdminClient(**other.kafka_client_config())
         try:
-            assert other.iptc_topic_name("sport") in admin.list_topics()  # data survived the crash
+            assert Topics.of(other).iptc("sport") in admin.list_topics()  # data survived the crash
         finally:
             admin.close()
     finally:

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bench.fault_cases import as_outgoing
-from bench.harness import FaultEnv, free_port
-from bench.reconcile import OutputReader, Pusher, reconcile, wait_accounted
-from bench.stories import valid_stories
-from streams import kafka_local
+from faults.cases import as_outgoing
+from faults.env import FaultEnv, free_port
+from faults.reconcile import OutputReader, Pusher, reconcile, wait_accounted
+from faults.stories import valid_stories
 from streams.config import Settings
-from streams.enrich.iptc import TOP_LEVEL
-from streams.kafka_admin import ensure_topics
+from streams.kafka import local as kafka_local
+from streams.kafka.admin import ensure_topics
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +30,7 @@ def sasl_broker(kafka_jars_home: Path, tmp_path_factory: pytest.TempPathFactory)
         update={"home": tmp_path_factory.mktemp("sasl-broker"), "kafka_port": port, "kafka_controller_port": free_port(),
                 "kafka_bootstrap": f"127.0.0.1:{port}", "partitions": 2}
     )  # fmt: skip
-    kafka_local.up(broker, wait_s=180, iptc_slugs=(), jars_home=kafka_jars_home, sasl=kafka_local.SaslListener(sasl_port, {USER: PASSWORD}))
+    kafka_local.up(broker, wait_s=180, topics=(), jars_home=kafka_jars_home, sasl=kafka_local.SaslListener(sasl_port, {USER: PASSWORD}))
     client = broker.model_copy(
         update={"kafka_bootstrap": f"127.0.0.1:{sasl_port}", "kafka_security_protocol": "SASL_PLAINTEXT",
                 "kafka_sasl_mechanism": "PLAIN", "kafka_sasl_username": USER, "kafka_sasl_password": SecretStr(PASSWORD)}
@@ -51,7 +50,7 @@ def test_wrong_password_is_refused(sasl_broker: tuple[Settings, Settings]) -> No
 
 def test_worker_enriches_through_sasl_listener(sasl_broker: tuple[Settings, Settings], tmp_path: Path) -> None:
     _broker, client = sasl_broker
-    ensure_topics(client, [t.slug for t in TOP_LEVEL])  # admin over SASL
+    ensure_topics(client)  # admin over SASL
     env = FaultEnv(client, tmp_path)
     pusher, reader = Pusher(client), OutputReader(client)
     try:

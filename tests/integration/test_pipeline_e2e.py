@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from worker_fixture import WorkerHandle
 
-from streams.cli_support import input_files, iter_messages, make_consumer, push_files
+from streams.cli.wire import input_files, iter_messages, make_consumer, push_files
+from streams.topics import Topics
 
 pytestmark = pytest.mark.integration
 
@@ -80,8 +81,8 @@ def test_seeds_flow_end_to_end(running_worker: WorkerHandle) -> None:
 
     # each enriched story also went to the topic of each of its top-level IPTC topics
     slugs = Counter(t["slug"] for v in english for t in {t["slug"]: t for t in v["wirestream"]["topics"] if t["level"] == 1}.values())
-    per_topic = _collect(s, [s.iptc_topic_name(slug) for slug in slugs], expected=sum(slugs.values()), timeout=60)
-    assert Counter(t.removeprefix(s.topic_by_iptc_prefix) for t, _k, _v in per_topic) == slugs
+    per_topic = _collect(s, [Topics.of(s).iptc(slug) for slug in slugs], expected=sum(slugs.values()), timeout=60)
+    assert Counter(t.removeprefix(Topics.of(s).iptc_prefix) for t, _k, _v in per_topic) == slugs
 
     # metrics agree, and the lag drains to zero once everything is committed
     deadline = time.monotonic() + 60

@@ -15,7 +15,7 @@ import pytest
 from prometheus_fixture import PROMETHEUS, REPO_ROOT, PromQueryError, load_dashboard_build, run_prometheus, values
 
 from schemas.models import ReasonCode
-from streams.cli_support import input_files, push_files
+from streams.cli.wire import input_files, push_files
 
 pytestmark = [
     pytest.mark.integration,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
 
+from streams.cli.demo import start_worker, stop_worker, wait_until_ready
 from streams.config import Settings
-from streams.demo import start_worker, stop_worker, wait_until_ready
 
 
 @dataclass

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from streams import kafka_local
 from streams.config import Settings
-from streams.kafka_admin import topic_names
+from streams.kafka import local as kafka_local
+from streams.topics import Topics
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy" / "kafka"
 
@@ -111,14 +111,9 @@ def test_status_ignores_a_pid_file_naming_a_foreign_process(tmp_path: Path) -> N
 
 
 def test_topic_names_in_order_without_duplicates(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, topic_by_iptc_prefix="t.")
-    assert topic_names(settings, ["sport", "politics", "sport"]) == [
-        "wire.raw",
-        "wire.enriched",
-        "wire.deadletter",
-        "t.sport",
-        "t.politics",
-    ]
+    names = Topics.of(_settings(tmp_path, topic_by_iptc_prefix="t.")).all()
+    assert names[:4] == ["wire.raw", "wire.enriched", "wire.deadletter", "t.arts-culture-entertainment-media"]
+    assert len(names) == 3 + 17 == len(set(names))
 
 
 def test_deploy_files_are_present_and_the_pom_takes_the_kafka_version() -> None:

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from streams.cli_support import interruptible
+from streams.cli.wire import interruptible
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

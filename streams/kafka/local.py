@@ -23,14 +23,14 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
 from streams.config import Settings
-from streams.kafka_admin import ensure_topics, wait_for_broker
+from streams.kafka.admin import ensure_topics, wait_for_broker
 
-CHECKOUT = Path(__file__).resolve().parent.parent
+CHECKOUT = Path(__file__).resolve().parents[2]
 DEPLOY_DIR = CHECKOUT / "deploy" / "kafka"
 POM = DEPLOY_DIR / "pom.xml"
 SERVER_PROPERTIES_TEMPLATE = DEPLOY_DIR / "server.properties"
@@ -66,6 +66,8 @@ class BrokerInfo:
     home: Path
     log_file: Path
     started: bool  # False when an already running broker was reused
+    topics: list[str] = field(default_factory=list)  # every topic ensured at start
+    topics_created: list[str] = field(default_factory=list)  # those that did not exist before
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,14 +422,14 @@ def up(
     settings: Settings,
     *,
     wait_s: float = 60,
-    iptc_slugs: Sequence[str] | None = None,
+    topics: Sequence[str] | None = None,
     jars_home: Path | None = None,
     sasl: SaslListener | None = None,
 ) -> BrokerInfo:
     """Start the local broker if it is not already running and healthy, wait until it is ready, create the topics.
 
     Jars come from ``jars_home`` (default ``settings.home``) and are fetched with mvn when missing. The storage is
-    formatted only once. ``iptc_slugs`` default to the 17 top-level IPTC Media Topics; pass ``()`` for none.
+    formatted only once. ``topics`` default to every topic of :class:`streams.topics.Topics`; pass ``()`` for none.
     A stale pid file or an unresponsive broker process is cleaned up and the broker restarted.
     ``sasl`` adds an authenticated SASL_PLAINTEXT listener (applied when the broker is (re)configured here).
     """
@@ -459,10 +461,6 @@ def up(
                 _stop_pid(pid, timeout_s=10.0)
                 paths.pid_file.unlink(missing_ok=True)
                 raise
-    if iptc_slugs is None:
-        from streams.enrich.iptc import TOP_LEVEL  # data-only module; imported late to keep this one light
-
-        iptc_slugs = [topic.slug for topic in TOP_LEVEL]
-    ensure_topics(local_settings(settings), iptc_slugs)
+    ensured = ensure_topics(local_settings(settings), topics)
     return BrokerInfo(pid, f"127.0.0.1:{settings.kafka_port}", settings.kafka_version, settings.home,
-                      paths.logs / "server.log", started)  # fmt: skip
+                      paths.logs / "server.log", started, ensured.names, ensured.created)  # fmt: skip

@@ -19,7 +19,7 @@ async def push(self: AppCommand, paths: tuple[Path, ...], topic: str | None) -> 
     """Push wire stories (.txt/.json/.xml files or folders of them) to the raw topic."""
     from tqdm import tqdm
 
-    from streams.cli_support import input_files, push_files
+    from streams.cli.wire import input_files, push_files
 
     files = input_files(paths)
     with tqdm(total=len(files), unit="story", desc="push") as bar:
@@ -43,7 +43,7 @@ async def tail(self: AppCommand, topic: str | None, from_end: bool, max_messages
     """Print stories from an output topic, one line each: id, topics, top entities with stance."""
     import orjson
 
-    from streams.cli_support import format_event, interruptible, iter_messages, make_consumer
+    from streams.cli.wire import format_event, interruptible, iter_messages, make_consumer
 
     name = topic or settings.topic_enriched
     consumer = make_consumer(settings, [name], from_end=from_end)
@@ -66,16 +66,12 @@ async def tail(self: AppCommand, topic: str | None, from_end: bool, max_messages
 @app.command(argument("action", type=click.Choice(["up", "down", "status"])))
 async def kafka(self: AppCommand, action: str) -> None:
     """Manage the local single-node KRaft broker: up (fetch jars, start, create topics), down, status."""
-    from streams import kafka_local
+    from streams.kafka import local as kafka_local
 
     if action == "up":
-        from streams.enrich.iptc import TOP_LEVEL
-        from streams.kafka_admin import ensure_topics
-
-        info = kafka_local.up(settings)
-        created = ensure_topics(settings, [t.slug for t in TOP_LEVEL])
+        info = kafka_local.up(settings)  # also creates the topics, through the local listener
         self.say(f"broker up: {info}")
-        self.say(f"topics: {', '.join(created)}")
+        self.say(f"topics: {', '.join(info.topics_created)}")
     elif action == "down":
         kafka_local.down(settings)
         self.say("broker stopped")
@@ -86,8 +82,8 @@ async def kafka(self: AppCommand, action: str) -> None:
 @app.command(option("--once", is_flag=True, help="Exit by itself once every seed is enriched or dead-lettered."))
 async def demo(self: AppCommand, once: bool) -> None:
     """Start a local broker and a worker, push seeds/, print enriched events and metrics."""
-    from streams.cli_support import interruptible
-    from streams.demo import run_demo
+    from streams.cli.demo import run_demo
+    from streams.cli.wire import interruptible
 
     with interruptible():  # run_demo catches the KeyboardInterrupt and stops the worker (and its broker)
         code = run_demo(settings, once=once, say=self.say)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from bench.reconcile import Expect, Outgoing
+from faults.reconcile import Expect, Outgoing
 from streams.ingest import IngestError, IngestLimits, parse_message
 
 Maker = Callable[[random.Random, int], bytes | None]

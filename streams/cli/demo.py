@@ -11,10 +11,10 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from streams.cli_support import format_event, input_files, iter_messages, make_consumer, push_files
+from streams.cli.wire import format_event, input_files, iter_messages, make_consumer, push_files
 from streams.config import Settings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS = REPO_ROOT / "seeds"
 DEMO_METRICS = (
     "wirestream_stories_consumed_total",
@@ -97,7 +97,7 @@ def metrics_summary(text: str) -> list[str]:
 
 def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seeds: Path = SEEDS, timeout: float = 300.0) -> int:
     """Run the demo; returns a process exit code."""
-    from streams import kafka_local
+    from streams.kafka import local as kafka_local
 
     say(f"Starting the local Kafka broker ({settings.kafka_bootstrap}) ...")
     broker = kafka_local.up(settings)  # also creates the topics

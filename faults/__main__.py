@@ -1,7 +1,7 @@
 """`make faults`: prove that no story is lost and the worker never crashes under real faults.
 
 Starts a broker of its own (``.wirestream/kafka-faults``, ports 19192/19193 by default), runs every case of
-:mod:`bench.fault_cases` (worker kill -9, broker restart, rebalance, poison input, overload burst, graceful
+:mod:`faults.cases` (worker kill -9, broker restart, rebalance, poison input, overload burst, graceful
 SIGTERM, slow/failing enrichment stage), prints one row per case and, as the last line,
 ``lost=<n> crashes=<n> poison_dead_lettered=<fraction> cases=<passed>/<total>``. Exit code 0 only if all passed.
 Everything it started (workers, broker, topics) is stopped/deleted on the way out, also on failure or Ctrl-C.
@@ -16,10 +16,10 @@ import time
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from bench.fault_cases import CaseResult, Sizes, all_cases, poison_fraction, run_case
-from bench.harness import FAULTS_HOME, FaultEnv, broker_settings
+from faults.cases import CaseResult, Sizes, all_cases, poison_fraction, run_case
+from faults.env import FAULTS_HOME, FaultEnv, broker_settings
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
 COLUMNS = ("case", "sent", "enriched", "unique", "dups", "dead", "lost", "wrong", "mixed", "unexp", "crashes", "secs", "result")
 
 
@@ -57,7 +57,7 @@ def summary_line(results: list[CaseResult], total: int) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m faults", description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=19192, help="broker port (controller: port + 1)")
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--only", nargs="*", help="run only these cases (names as in the table)")

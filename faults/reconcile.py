@@ -1,6 +1,6 @@
 """Push known messages, read what the worker published, and account for every one of them.
 
-Shared by ``make faults`` (:mod:`bench.faults`) and the fast integration tests (tests/integration/test_faults_fast.py).
+Shared by ``make faults`` (:mod:`faults`) and the fast integration tests (tests/integration/test_faults_fast.py).
 Every input is expected either on the enriched topic (matched by story id = key, same body, same source offset)
 or on the dead-letter topic (matched by source partition and offset) with one of its expected reasons.
 Duplicates are allowed only as idempotent overwrites: the same key and version (at-least-once delivery).
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from streams.cli_support import make_producer
+from streams.cli.wire import make_producer
 from streams.config import Settings
 
 

@@ -1,7 +1,7 @@
 """The seven fault cases of ``make faults``: each pushes known stories, injects one fault, and reconciles.
 
-Every case gets its own topics and consumer group on the fault broker (:mod:`bench.harness`) and ends with
-:func:`bench.reconcile.reconcile`. A worker that exits without being told to counts as a crash; the case then
+Every case gets its own topics and consumer group on the fault broker (:mod:`faults.env`) and ends with
+:func:`faults.reconcile.reconcile`. A worker that exits without being told to counts as a crash; the case then
 restarts it (like a supervisor would) so that losses can still be measured.
 """
 
@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.harness import FAULTS_HOME, FaultEnv, Worker, case_settings, committed_offsets, drop_case_topics, group_lag
-from bench.poison import poison
-from bench.reconcile import Expect, Outgoing, OutputReader, Pusher, Reconciliation, reconcile, wait_accounted
-from bench.stories import ValidStory, valid_stories
+from faults.env import FAULTS_HOME, FaultEnv, Worker, case_settings, committed_offsets, drop_case_topics, group_lag
+from faults.poison import poison
+from faults.reconcile import Expect, Outgoing, OutputReader, Pusher, Reconciliation, reconcile, wait_accounted
+from faults.stories import ValidStory, valid_stories
+from streams.cli.demo import metrics_text
 from streams.config import Settings
-from streams.demo import metrics_text
 from streams.ingest import IngestLimits
 
 MiB = 1024 * 1024

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, TopicPartition
@@ -15,16 +16,10 @@ from kafka.admin import OffsetSpec
 from kafka.errors import KafkaError, for_code
 
 from streams.config import Settings
+from streams.topics import Topics
 
 #: CreateTopics error code of an existing topic: creation is idempotent.
 _TOPIC_ALREADY_EXISTS = 36
-
-
-def topic_names(settings: Settings, iptc_slugs: Sequence[str]) -> list[str]:
-    """Every topic wirestream uses: raw, enriched, dead letters, then one per IPTC slug (order kept, no duplicates)."""
-    names = [settings.topic_raw, settings.topic_enriched, settings.topic_deadletter]
-    names += [settings.iptc_topic_name(slug) for slug in iptc_slugs]
-    return list(dict.fromkeys(names))
 
 
 @contextmanager
@@ -43,13 +38,21 @@ def admin_client(settings: Settings, *, timeout_s: float = 30.0) -> Iterator[Kaf
         client.close()
 
 
-def ensure_topics(settings: Settings, iptc_slugs: Sequence[str], *, timeout_s: float = 30.0) -> list[str]:
-    """Create wirestream's topics that are missing (``Settings.partitions``, ``Settings.replication_factor``).
+@dataclass(frozen=True, slots=True)
+class EnsuredTopics:
+    """What :func:`ensure_topics` found: every name asked for, and those it had to create."""
 
-    Idempotent: existing topics are kept as they are. Returns all topic names, created or not, once every one of
-    them has a leader for each partition.
+    names: list[str]
+    created: list[str]
+
+
+def ensure_topics(settings: Settings, names: Sequence[str] | None = None, *, timeout_s: float = 30.0) -> EnsuredTopics:
+    """Create the topics among ``names`` (default: :meth:`Topics.all`) that are missing.
+
+    New topics get ``Settings.partitions`` and ``Settings.replication_factor``; existing ones are kept as they are.
+    Returns once every one of them has a leader for each partition.
     """
-    names = topic_names(settings, iptc_slugs)
+    names = list(dict.fromkeys(names if names is not None else Topics.of(settings).all()))
     spec = {"num_partitions": settings.partitions, "replication_factor": settings.replication_factor}
     with admin_client(settings, timeout_s=timeout_s) as admin:
         existing = set(admin.list_topics())
@@ -64,7 +67,7 @@ def ensure_topics(settings: Settings, iptc_slugs: Sequence[str], *, timeout_s: f
                     error = for_code(code)
                     raise error(f"creating topic {topic['name']!r}: {topic.get('error_message') or error.__name__}")
         admin.wait_for_topics(names, timeout_ms=int(timeout_s * 1000))
-    return names
+    return EnsuredTopics(names, missing)
 
 
 def partitions_of(admin: KafkaAdminClient, topic: str) -> list[int]:

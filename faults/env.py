@@ -1,7 +1,7 @@
 """What the fault cases run on: their own local broker, per-case topics, and worker processes they can kill.
 
 The broker lives under ``<repo>/.wirestream/kafka-faults`` on its own ports (default 19192/19193), reusing the jar
-cache of the default home, and accepts messages up to :data:`streams.kafka_local.MESSAGE_MAX_BYTES` so oversize
+cache of the default home, and accepts messages up to :data:`streams.kafka.local.MESSAGE_MAX_BYTES` so oversize
 inputs reach the worker. Everything started here is stopped by :meth:`FaultEnv.close`.
 """
 
@@ -13,17 +13,17 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.procs import free_port
-from streams import kafka_admin, kafka_local
+from streams.cli.demo import stop_worker, wait_until_ready
 from streams.config import Settings
-from streams.demo import stop_worker, wait_until_ready
-from streams.enrich.iptc import TOP_LEVEL
-from streams.kafka_admin import delete_topics, end_offsets, ensure_topics
+from streams.kafka import admin as kafka_admin
+from streams.kafka import local as kafka_local
+from streams.kafka.admin import delete_topics, end_offsets, ensure_topics
+from streams.topics import Topics, isolated
 
 REPO = Path(__file__).resolve().parent.parent
 FAULTS_HOME = REPO / ".wirestream" / "kafka-faults"
@@ -47,28 +47,15 @@ def broker_settings(port: int = 19192, home: Path = FAULTS_HOME, partitions: int
 
 def case_settings(base: Settings, name: str, **overrides: object) -> Settings:
     """``base`` with a consumer group and topics of their own for one case (created here)."""
-    suffix = f"{name}.{uuid.uuid4().hex[:8]}"
-    settings = base.model_copy(
-        update={
-            "app_id": f"wirestream-faults-{suffix}",
-            "topic_raw": f"wire.raw.{suffix}",
-            "topic_enriched": f"wire.enriched.{suffix}",
-            "topic_deadletter": f"wire.deadletter.{suffix}",
-            "topic_by_iptc_prefix": f"wire.topic.{suffix}.",
-            "lag_poll_interval_s": 1.0,
-            **overrides,
-        }
-    )
-    ensure_topics(settings, [t.slug for t in TOP_LEVEL])
+    settings = isolated(base, f"faults-{name}").model_copy(update={"lag_poll_interval_s": 1.0, **overrides})
+    ensure_topics(settings)
     return settings
 
 
 def drop_case_topics(settings: Settings) -> None:
     """Delete a case's topics (best effort)."""
-    names = [settings.topic_raw, settings.topic_enriched, settings.topic_deadletter]
-    names += [settings.iptc_topic_name(t.slug) for t in TOP_LEVEL]
     with suppress(Exception):  # cleanup must not mask the case's result
-        delete_topics(settings, names)
+        delete_topics(settings, Topics.of(settings).all())
 
 
 def process_group_rss(pgid: int) -> int:
@@ -164,7 +151,7 @@ class FaultEnv:
     def start_broker(self, wait_s: float = 180) -> None:
         if self.fresh and not kafka_local.status(self.base).running:
             shutil.rmtree(kafka_local.BrokerPaths.of(self.base).data, ignore_errors=True)
-        info = kafka_local.up(self.base, wait_s=wait_s, iptc_slugs=(), jars_home=self.jars_home)
+        info = kafka_local.up(self.base, wait_s=wait_s, topics=(), jars_home=self.jars_home)
         self.started_broker = self.started_broker or info.started
 
     def stop_broker(self) -> None:
@@ -174,7 +161,7 @@ class FaultEnv:
         """Stop the broker, keep it down for ``down_s`` seconds, start it again (same data)."""
         kafka_local.down(self.base)
         time.sleep(down_s)
-        kafka_local.up(self.base, wait_s=180, iptc_slugs=(), jars_home=self.jars_home)
+        kafka_local.up(self.base, wait_s=180, topics=(), jars_home=self.jars_home)
 
     def start_worker(self, settings: Settings, name: str, *, ready_timeout_s: float = 300) -> Worker:
         """Start a worker for ``settings`` on a free metrics port and wait until its models are loaded."""

@@ -1,0 +1,1 @@
+"""`make faults`: fault injection, fault cases and reconciliation against a real broker and workers."""

@@ -1,0 +1,1 @@
+"""Kafka plumbing of the worker and the tools: the local broker, topic administration, consumer lag."""
