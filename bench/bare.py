@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from streams.enrich.document import Document
 
 if TYPE_CHECKING:
-    from streams.enrich.pipeline import EnrichConfig
+    from streams.enrich.config import EnrichConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +40,10 @@ class BareResult:
 def _child(conn: Connection, config: EnrichConfig, batch_size: int) -> None:
     """Load the models like the worker does, then time each share of documents sent over ``conn``."""
     from streams.enrich.pipeline import Enricher
+    from streams.runner import WARMUP
 
     enricher = Enricher.load(config)
-    enricher.enrich_batch([Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")])
+    enricher.enrich_batch([WARMUP])
     conn.send(("ready", os.getpid()))
     while True:
         msg = conn.recv()

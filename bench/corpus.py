@@ -42,7 +42,7 @@ class BenchStory:
     def document(self) -> Document:
         """The document the worker would enrich for this message (parsed exactly as the worker parses it)."""
         story = parse_message(self.value, received_at=datetime.now(UTC))
-        return Document(id=story.id, headline=story.headline, body=story.body, language=story.language)
+        return Document.of_story(story)
 
 
 def _paragraphs(body: str) -> tuple[str, ...]:
@@ -125,9 +125,9 @@ def _cut(paragraph: str, words: int) -> str:
     return " ".join(kept)
 
 
-def ninjs_message(uri: str, headline: str, body: str) -> bytes:
-    """A minimal ninjs 3.0 text item."""
-    item = {
+def ninjs_message(uri: str, headline: str, body: str, *, first_created: str | None = None) -> bytes:
+    """A minimal ninjs 3.0 text item in English (also the fault cases' ninjs stories)."""
+    item: dict[str, object] = {
         "uri": uri,
         "standard": {"name": "ninjs", "version": "3.0"},
         "type": "text",
@@ -137,6 +137,8 @@ def ninjs_message(uri: str, headline: str, body: str) -> bytes:
         "headlines": [{"value": headline, "role": "main"}],
         "bodies": [{"value": body, "role": "main", "contentType": "text/plain"}],
     }
+    if first_created:
+        item["firstCreated"] = first_created
     return orjson.dumps(item)
 
 

@@ -18,17 +18,10 @@ from typing import TYPE_CHECKING
 from bench.corpus import BenchStory
 from bench.kafka_io import Collector, Feeder
 from bench.naive import NaivePeer
-from bench.procs import free_port, peak_rss_mb, tree_cpu
-from bench.stats import (
-    Buckets,
-    add_buckets,
-    bucket_quantile,
-    completion_rate,
-    histogram_buckets,
-    percentile,
-    sub_buckets,
-)
-from streams.cli.demo import metrics_text, stop_worker, wait_until_ready
+from bench.procs import peak_rss_mb, tree_cpu
+from bench.stats import Buckets, add_buckets, bucket_quantile, completion_rate, percentile, sub_buckets
+from streams.cli import harness
+from streams.cli.harness import WorkerProcess, free_port
 from streams.config import Settings
 from streams.topics import isolated
 
@@ -37,6 +30,7 @@ if TYPE_CHECKING:
 
 Say = Callable[[str], None]
 FRESHNESS = "wirestream_freshness_seconds"
+STAGE_SECONDS = "wirestream_stage_duration_seconds_sum"
 
 
 @dataclass
@@ -112,13 +106,6 @@ class NaiveResult:
         return self.window.rate
 
 
-@dataclass
-class WorkerProc:
-    settings: Settings
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-
 def mode_settings(settings: Settings, name: str) -> Settings:
     """Own consumer group and raw/enriched/dead-letter topics for one mode (IPTC topics are shared)."""
     return isolated(settings, name, iptc=False, unique=False)
@@ -137,43 +124,17 @@ def _prepare(stack: ExitStack, settings: Settings, corpus: list[BenchStory], tag
     return collector, feeder
 
 
-def launch(stack: ExitStack, settings: Settings, index: int, extra_env: dict[str, str] | None = None) -> WorkerProc:
-    """Start `wirestream worker` number ``index`` with its own metrics port and home; stopped when ``stack`` closes.
-
-    ``--without-web``: Faust's own web server (port 6066, unused by wirestream) would collide between workers.
-    """
+def launch(stack: ExitStack, settings: Settings, index: int) -> WorkerProcess:
+    """Start `wirestream worker` number ``index`` with its own metrics port and home; stopped when ``stack`` closes."""
     home = settings.home / f"worker-{settings.app_id}-{index}"
     ws = settings.model_copy(update={"metrics_port": free_port(), "home": home})
-    log = home / "worker.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **ws.as_env(), **(extra_env or {})}
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker", "--loglevel", "info", "--without-web"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )  # fmt: skip
-    stack.callback(stop_worker, proc)
-    return WorkerProc(ws, proc, log)
+    worker = harness.launch(ws, home / "worker.log")
+    stack.callback(worker.terminate)
+    return worker
 
 
-def _ready(worker: WorkerProc) -> None:
-    try:
-        wait_until_ready(worker.settings, worker.proc, timeout=300)
-    except Exception as exc:
-        tail = worker.log.read_text(errors="replace")[-3000:] if worker.log.exists() else ""
-        raise RuntimeError(f"worker did not start ({exc}):\n{tail}") from None
-
-
-def _enriched_total(worker: WorkerProc) -> float:
-    text = metrics_text(worker.settings) or ""
-    for line in text.splitlines():
-        if line.startswith("wirestream_stories_enriched_total "):
-            return float(line.split()[1])
-    return 0.0
-
-
-def _has_enriched(worker: WorkerProc) -> bool:
-    return _enriched_total(worker) > 0
+def _has_enriched(worker: WorkerProcess) -> bool:
+    return worker.metrics().total("wirestream_stories_enriched_total") > 0
 
 
 def _wait(cond: Callable[[], bool], timeout: float, what: str) -> None:
@@ -194,27 +155,17 @@ def _cpu(pids: dict[str, int]) -> dict[str, float]:
     return out
 
 
-def stage_seconds(text: str) -> dict[str, float]:
-    """Total seconds per stage from a worker's ``wirestream_stage_duration_seconds_sum`` series."""
-    out: dict[str, float] = {}
-    prefix = 'wirestream_stage_duration_seconds_sum{stage="'
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            stage, _, rest = line[len(prefix) :].partition('"}')
-            out[stage] = float(rest.split()[-1])
-    return out
-
-
-def _stages(workers: list[WorkerProc]) -> dict[str, float]:
+def _stages(workers: list[WorkerProcess]) -> dict[str, float]:
+    """Seconds per stage so far (``wirestream_stage_duration_seconds_sum``), summed over ``workers``."""
     total: dict[str, float] = {}
     for w in workers:
-        for stage, secs in stage_seconds(metrics_text(w.settings) or "").items():
+        for stage, secs in w.metrics().by_label(STAGE_SECONDS, "stage").items():
             total[stage] = total.get(stage, 0.0) + secs
     return total
 
 
 def measure(
-    collector: Collector, plan: Plan, pids: dict[str, int], say: Say, workers: Sequence[WorkerProc] = ()
+    collector: Collector, plan: Plan, pids: dict[str, int], say: Say, workers: Sequence[WorkerProcess] = ()
 ) -> Window:
     """Wait the warm-up, then measure the completion rate over one window, the CPU each process used and (for
     workers) the share of wall time each pipeline stage took, summed over workers."""
@@ -248,11 +199,11 @@ def _profile(pid: int, role: str, plan: Plan) -> subprocess.Popen[bytes] | None:
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _pids(settings: Settings, workers: list[WorkerProc]) -> dict[str, int]:
+def _pids(settings: Settings, workers: list[WorkerProcess]) -> dict[str, int]:
     """Processes whose CPU a window reports: each worker (with its children) and the broker."""
     from streams.kafka import local as kafka_local
 
-    pids = {f"w{i}": w.proc.pid for i, w in enumerate(workers)}
+    pids = {f"w{i}": w.pid for i, w in enumerate(workers)}
     pids["bench"] = os.getpid()  # feeder and collector threads (reported, not counted in stories/CPU-s)
     broker = kafka_local.status(settings).pid
     if broker is not None:
@@ -260,15 +211,15 @@ def _pids(settings: Settings, workers: list[WorkerProc]) -> dict[str, int]:
     return pids
 
 
-def _freshness(workers: list[WorkerProc]) -> Buckets:
+def _freshness(workers: list[WorkerProcess]) -> Buckets:
     total: Buckets = {}
     for w in workers:
-        total = add_buckets(total, histogram_buckets(metrics_text(w.settings) or "", FRESHNESS))
+        total = add_buckets(total, w.metrics().buckets(FRESHNESS))
     return total
 
 
 def _latency(
-    collector: Collector, feeder: Feeder, workers: list[WorkerProc], rate: float, plan: Plan, say: Say
+    collector: Collector, feeder: Feeder, workers: list[WorkerProcess], rate: float, plan: Plan, say: Say
 ) -> Latency:
     say(f"latency: open loop at {rate:.2f} stories/s for {plan.latency_s:.0f}s ...")
     before = _freshness(workers)
@@ -306,7 +257,7 @@ def run_e2e(settings: Settings, plan: Plan, corpus: list[BenchStory], run_id: st
         say(f"e2e: starting 1 worker (enrich mode {s.enrich_mode}) ...")
         workers = [launch(local, s, 0)]
         feeder.keep_backlog(collector, _backlog(plan, 1))
-        _ready(workers[0])
+        workers[0].wait_ready(300)
         _wait(lambda: collector.done() > 0, 300, "the first enriched story")
         one = measure(collector, plan, _pids(settings, workers), say, workers)
         many = None
@@ -315,17 +266,17 @@ def run_e2e(settings: Settings, plan: Plan, corpus: list[BenchStory], run_id: st
             feeder.backlog = _backlog(plan, plan.workers)
             extra = [launch(local, s, i) for i in range(1, plan.workers)]
             for w in extra:
-                _ready(w)
+                w.wait_ready(300)
             workers += extra
             for w in extra:
-                _wait(partial(_has_enriched, w), 300, f"worker {w.proc.pid} to enrich")
+                _wait(partial(_has_enriched, w), 300, f"worker {w.pid} to enrich")
             many = measure(collector, plan, _pids(settings, workers), say, workers)
         feeder.stop()
         say("e2e: draining the backlog ...")
         _wait(lambda: collector.done() >= feeder.sent, 300, "the backlog to drain")
         best = max(one.rate, many.rate if many else 0.0)
         latency = _latency(collector, feeder, workers, plan.latency_rate or best / 2, plan, say)
-        rss = [peak_rss_mb(w.proc.pid) for w in workers]
+        rss = [peak_rss_mb(w.pid) for w in workers]
         say(f"e2e: peak RSS per worker (MiB) {[{k: round(v) for k, v in r.items()} for r in rss]}")
         result = E2EResult(one, many, latency, rss, collector.dead_letters, collector.duplicates)
     return result

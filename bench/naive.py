@@ -22,11 +22,12 @@ def naive_loop(settings_json: str, ready: Any, stop: Any) -> None:
     from streams.enrich.pipeline import Enricher, EnrichStageError
     from streams.ingest import IngestError, IngestLimits, parse_message
     from streams.output import SourceRef, dead_letter, enriched_event, event_headers, to_bytes
+    from streams.runner import WARMUP
     from streams.topics import Topics
 
     s = Settings.model_validate_json(settings_json)
     enricher = Enricher.load(s.enrich_config())
-    enricher.enrich_batch([Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")])
+    enricher.enrich_batch([WARMUP])
     limits = IngestLimits.from_settings(s)
     consumer = KafkaConsumer(
         s.topic_raw, group_id=s.app_id, enable_auto_commit=False, auto_offset_reset="earliest",
@@ -51,7 +52,7 @@ def naive_loop(settings_json: str, ready: Any, stop: Any) -> None:
                 producer.send(s.topic_deadletter, key=r.key, value=to_bytes(letter))
                 continue
             parsed.append((src, story))
-        docs = [Document(id=st.id, headline=st.headline, body=st.body, language=st.language) for _, st in parsed]
+        docs = [Document.of_story(st) for _, st in parsed]
         for (src, story), result in zip(parsed, enricher.enrich_batch(docs), strict=True):
             if isinstance(result, EnrichStageError):
                 continue

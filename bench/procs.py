@@ -1,30 +1,18 @@
-"""Process helpers for the benchmark: free ports and peak memory from /proc (no psutil)."""
+"""Process helpers for the benchmark: CPU time and peak memory from /proc (no psutil).
+
+``free_port`` lives in :mod:`streams.cli.harness`; it is re-exported here for older imports.
+"""
 
 from __future__ import annotations
 
 import os
-import random
-import socket
 from pathlib import Path
 
+from streams.cli.harness import free_port
+
+__all__ = ["cores", "cpu_model", "cpu_seconds", "descendants", "free_port", "peak_rss_mb", "status_kib", "tree_cpu"]
+
 PROC = Path("/proc")
-
-
-def free_port(low: int = 20000, high: int = 32000) -> int:
-    """A TCP port free on loopback right now, below the kernel's ephemeral range.
-
-    Ports the kernel hands out for outgoing connections (32768+) can be taken by a client
-    socket between this check and a broker's bind, so listeners get ports from ``low..high``.
-    """
-    for _ in range(200):
-        port = random.randint(low, high)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {low}..{high}")
 
 
 def status_kib(pid: int, field: str = "VmHWM") -> int | None:

@@ -29,6 +29,7 @@ from bench.e2e import E2EResult, NaiveResult, Window, run_e2e, run_naive
 from bench.procs import cores, cpu_model, peak_rss_mb
 from bench.report import render
 from streams.config import Settings
+from streams.topics import isolated
 
 RESULTS = REPO / "bench" / "results"
 BENCH_HOME = REPO / ".wirestream" / "kafka-bench"
@@ -109,7 +110,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def start_broker(stack: ExitStack, plan: Plan, run_id: str) -> Settings:
-    """The benchmark's own broker (fresh data, shared jar cache); stopped and wiped when ``stack`` closes."""
+    """The benchmark's own broker (fresh data, shared jar cache) and this run's settings on it; the broker is stopped
+    and wiped when ``stack`` closes."""
     from streams.kafka import local as kafka_local
 
     base = Settings()
@@ -124,11 +126,11 @@ def start_broker(stack: ExitStack, plan: Plan, run_id: str) -> Settings:
             "partitions": plan.partitions,
             "batch_size": plan.batch_size,
             "enrich_mode": plan.enrich_mode,
-            "topic_by_iptc_prefix": f"bench.{run_id}.topic.",
         }
     )
     if plan.overrides:
         settings = Settings.model_validate({**settings.model_dump(), **dict(plan.overrides)})
+    settings = isolated(settings, f"bench-{run_id}", unique=False)  # the run's IPTC topics; modes isolate the rest
     data = kafka_local.BrokerPaths.of(settings).data
     if not kafka_local.status(settings).running:
         shutil.rmtree(data, ignore_errors=True)

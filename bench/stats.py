@@ -1,4 +1,4 @@
-"""Small pure helpers: percentiles, rates and Prometheus histogram arithmetic."""
+"""Small pure helpers: percentiles, rates and arithmetic on histogram buckets (``streams.cli.harness.Metrics.buckets``)."""
 
 from __future__ import annotations
 
@@ -28,22 +28,6 @@ def rate_in_window(times: Iterable[float], start: float, end: float) -> tuple[in
 
 
 Buckets = dict[float, float]  # upper bound ("le") -> cumulative count
-
-
-def histogram_buckets(metrics_text: str, name: str) -> Buckets:
-    """Cumulative bucket counts of histogram ``name`` in a Prometheus text page (series summed over labels)."""
-    out: Buckets = {}
-    prefix = f"{name}_bucket{{"
-    for line in metrics_text.splitlines():
-        if not line.startswith(prefix):
-            continue
-        labels, _, value = line[len(prefix) :].partition("} ")
-        le = next((part.split("=", 1)[1].strip('"') for part in labels.split(",") if part.startswith("le=")), None)
-        if le is None:
-            continue
-        bound = math.inf if le == "+Inf" else float(le)
-        out[bound] = out.get(bound, 0.0) + float(value)
-    return out
 
 
 def add_buckets(a: Buckets, b: Buckets) -> Buckets:

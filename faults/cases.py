@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from faults.env import FAULTS_HOME, FaultEnv, Worker, case_settings, committed_offsets, drop_case_topics, group_lag
+from faults.env import FAULTS_HOME, FaultEnv, case_settings, committed_offsets, drop_case_topics, group_lag
 from faults.poison import poison
 from faults.reconcile import Expect, Outgoing, OutputReader, Pusher, Reconciliation, reconcile, wait_accounted
 from faults.stories import ValidStory, valid_stories
-from streams.cli.demo import metrics_text
+from streams.cli.harness import WorkerProcess
 from streams.config import Settings
 from streams.ingest import IngestLimits
 
@@ -78,13 +78,13 @@ class Case:
         self.settings: Settings = case_settings(env.base, name, **overrides)
         self.pusher = Pusher(self.settings)
         self.reader = OutputReader(self.settings)
-        self.workers: list[Worker] = []
-        self.current: Worker | None = None
+        self.workers: list[WorkerProcess] = []
+        self.current: WorkerProcess | None = None
         self.crashes = 0
         self.details: dict[str, Any] = {}
         self.checks: dict[str, bool] = {}
 
-    def start(self, tag: str = "w", **overrides: Any) -> Worker:
+    def start(self, tag: str = "w", **overrides: Any) -> WorkerProcess:
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings
         worker = self.env.start_worker(settings, f"{self.name}-{tag}{len(self.workers)}")
         self.workers.append(worker)
@@ -157,10 +157,9 @@ def run_case(env: FaultEnv, name: str, body: Callable[[Case], None], say: Callab
 # ---------------------------------------------------------------------------------------------------- the cases
 
 
-def enriched_total(worker: Worker) -> int:
+def enriched_total(worker: WorkerProcess) -> int:
     """``wirestream_stories_enriched_total`` of a running worker (0 if its metrics are unreachable)."""
-    text = metrics_text(worker.settings) or ""
-    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("wirestream_stories_enriched_total ")))
+    return int(worker.metrics().total("wirestream_stories_enriched_total"))
 
 
 def worker_killed(sizes: Sizes, rng: random.Random) -> Callable[[Case], None]:
@@ -345,12 +344,19 @@ def graceful_shutdown(sizes: Sizes) -> Callable[[Case], None]:
 
 
 STAGE_MARKERS = {"raise": "WSFAULTRAISE", "sleep": "WSFAULTSLEEP", "crash": "WSFAULTCRASH"}
+STAGE_WRAPPER = "faults.inject:wrap"
 
 
 def stage_fault_spec() -> str:
     """The fault rules the slow/failing-stage case runs its worker with."""
     m = STAGE_MARKERS
     return f"raise:topics:{m['raise']};sleep:stance:3600:{m['sleep']};crash:entities:{m['crash']}"
+
+
+def stage_fault_overrides(timeout_s: float) -> dict[str, Any]:
+    """Settings of the failing-stage case: :func:`faults.inject.wrap` around every stage, with
+    :func:`stage_fault_spec`, and a time budget of ``timeout_s`` per batch (reach the worker as env)."""
+    return {"stage_wrapper": STAGE_WRAPPER, "stage_wrapper_spec": stage_fault_spec(), "enrich_timeout_s": timeout_s}
 
 
 def stage_expectations(count: int, tag: str) -> list[Outgoing]:
@@ -392,7 +398,7 @@ def all_cases(sizes: Sizes, seed: int) -> list[tuple[str, Callable[[Case], None]
         ("poison", poison_input(sizes, seed), {}),
         ("overload", overload(sizes), {}),
         ("graceful_sigterm", graceful_shutdown(sizes), {}),
-        ("failing_stage", failing_stage(sizes), {"fault_inject": stage_fault_spec(), "enrich_timeout_s": sizes.stage_timeout_s}),
+        ("failing_stage", failing_stage(sizes), stage_fault_overrides(sizes.stage_timeout_s)),
     ]
 
 

@@ -7,18 +7,12 @@ inputs reach the worker. Everything started here is stopped by :meth:`FaultEnv.c
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.procs import free_port
-from streams.cli.demo import stop_worker, wait_until_ready
+from streams.cli.harness import WorkerProcess, free_port, start_worker
 from streams.config import Settings
 from streams.kafka import admin as kafka_admin
 from streams.kafka import local as kafka_local
@@ -27,7 +21,6 @@ from streams.topics import Topics, isolated
 
 REPO = Path(__file__).resolve().parent.parent
 FAULTS_HOME = REPO / ".wirestream" / "kafka-faults"
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def broker_settings(port: int = 19192, home: Path = FAULTS_HOME, partitions: int = 4) -> Settings:
@@ -58,58 +51,6 @@ def drop_case_topics(settings: Settings) -> None:
         delete_topics(settings, Topics.of(settings).all())
 
 
-def process_group_rss(pgid: int) -> int:
-    """Resident bytes of every process in process group ``pgid`` (the worker and its enrichment child)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(stat[2]) == pgid:
-                total += int(stat[21]) * PAGE_SIZE
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-@dataclass
-class Worker:
-    """A `wirestream worker` process in its own session (so its enrichment child dies with it)."""
-
-    settings: Settings
-    proc: subprocess.Popen[bytes]
-    log_path: Path
-    started_at: float = field(default_factory=time.monotonic)
-    stopped: bool = False
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    @property
-    def crashed(self) -> bool:
-        """Exited although nobody stopped it."""
-        return not self.stopped and self.proc.poll() is not None
-
-    def kill9(self) -> None:
-        self.stopped = True
-        if self.alive:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(30)
-
-    def terminate(self, timeout_s: float = 60.0) -> int:
-        """SIGTERM (graceful) and wait; SIGKILL after ``timeout_s``."""
-        self.stopped = True
-        return stop_worker(self.proc, timeout=timeout_s)
-
-    def rss(self) -> int:
-        return process_group_rss(self.proc.pid) if self.alive else 0
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
-
-
 def group_lag(settings: Settings) -> int:
     """End offsets minus committed offsets of the case's consumer group on its raw topic."""
     ends = end_offsets(settings, settings.topic_raw)
@@ -122,21 +63,6 @@ def committed_offsets(settings: Settings) -> dict[int, int]:
     return kafka_admin.committed_offsets(settings, settings.app_id, settings.topic_raw)
 
 
-def launch(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
-    """Start `wirestream worker` with ``settings`` (as WIRESTREAM_* env) in its own session, logging to ``log_path``.
-
-    ``--without-web``: Faust's own web server (0.0.0.0:6066, unused by wirestream) would stop a second worker
-    on the same host from starting.
-    """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **settings.as_env()}
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker", "--loglevel", "info", "--without-web"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=REPO,
-        )  # fmt: skip
-
-
 class FaultEnv:
     """A broker of our own plus the workers started on it; :meth:`close` stops them all."""
 
@@ -145,7 +71,7 @@ class FaultEnv:
         self.logs = logs
         self.jars_home = jars_home or Settings().home
         self.fresh = fresh
-        self.workers: list[Worker] = []
+        self.workers: list[WorkerProcess] = []
         self.started_broker = False
 
     def start_broker(self, wait_s: float = 180) -> None:
@@ -163,18 +89,12 @@ class FaultEnv:
         time.sleep(down_s)
         kafka_local.up(self.base, wait_s=180, topics=(), jars_home=self.jars_home)
 
-    def start_worker(self, settings: Settings, name: str, *, ready_timeout_s: float = 300) -> Worker:
-        """Start a worker for ``settings`` on a free metrics port and wait until its models are loaded."""
+    def start_worker(self, settings: Settings, name: str, *, ready_timeout_s: float = 300) -> WorkerProcess:
+        """Start a worker for ``settings`` on a free metrics port, logging to ``<logs>/<name>.log``, and wait until
+        its models are loaded (:class:`~streams.cli.harness.WorkerNotReady` if not; it is killed then)."""
         settings = settings.model_copy(update={"metrics_port": free_port()})
-        log_path = self.logs / f"{name}.log"
-        proc = launch(settings, log_path)
-        worker = Worker(settings, proc, log_path)
+        worker = start_worker(settings, self.logs / f"{name}.log", ready_timeout_s=ready_timeout_s)
         self.workers.append(worker)
-        try:
-            wait_until_ready(settings, proc, timeout=ready_timeout_s)
-        except Exception as exc:
-            worker.kill9()
-            raise RuntimeError(f"worker {name} did not start: {exc}\n{worker.log_tail()}") from None
         return worker
 
     def close(self) -> None:

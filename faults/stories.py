@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-import orjson
-
+from bench.corpus import ninjs_message
 from streams.ingest import parse_message
 
 FIRST = ("Ada", "Kwame", "Ingrid", "Ravi", "Elena", "Tomas", "Mei", "Omar", "Lucia", "Piotr", "Amara", "Jonas")
@@ -30,6 +29,7 @@ EVENTS = (
     ("signed a trade agreement", "Exporters welcomed the lower tariffs."),
 )
 NEWSML_NS = "http://iptc.org/std/nar/2006-10-01/"
+CREATED = "2026-11-20T10:00:00Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +54,6 @@ def _text(rng: random.Random, n: int, tag: str) -> tuple[str, str]:
     return headline, body
 
 
-def _ninjs(story_uri: str, headline: str, body: str) -> bytes:
-    return orjson.dumps(
-        {
-            "uri": story_uri,
-            "type": "text",
-            "version": "1",
-            "language": "en",
-            "pubStatus": "usable",
-            "firstCreated": "2026-11-20T10:00:00Z",
-            "headlines": [{"value": headline, "role": "main"}],
-            "bodies": [{"value": body, "role": "main", "contentType": "text/plain"}],
-        }
-    )
-
-
 def _plaintext(headline: str, body: str) -> bytes:
     return f"date 2026-11-20 {headline}. {body}".encode()
 
@@ -78,7 +63,7 @@ def _newsml(guid: str, headline: str, body: str) -> bytes:
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<newsItem xmlns="{NEWSML_NS}" guid="{escape(guid)}" version="1" '
         'standard="NewsML-G2" standardversion="2.33" xml:lang="en"><itemMeta><itemClass qcode="ninat:text"/>'
-        '<versionCreated>2026-11-20T10:00:00Z</versionCreated><pubStatus qcode="stat:usable"/></itemMeta>'
+        f'<versionCreated>{CREATED}</versionCreated><pubStatus qcode="stat:usable"/></itemMeta>'
         f'<contentMeta><language tag="en"/><headline>{escape(headline)}</headline></contentMeta><contentSet>'
         '<inlineXML contenttype="application/xhtml+xml"><html xmlns="http://www.w3.org/1999/xhtml"><body>'
         f"{paragraphs}</body></html></inlineXML></contentSet></newsItem>"
@@ -96,7 +81,7 @@ def valid_stories(count: int, *, tag: str, seed: int = 0, markers: Mapping[int, 
             body += f" Filed under {markers[n]}."
         kind = n % 3
         if kind == 0:
-            value = _ninjs(f"urn:wirestream:fault:{tag}:{n}", headline, body)
+            value = ninjs_message(f"urn:wirestream:fault:{tag}:{n}", headline, body, first_created=CREATED)
         elif kind == 1:
             value = _plaintext(headline, body)
         else:

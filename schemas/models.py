@@ -26,6 +26,7 @@ PubStatus = Literal["usable", "withheld", "canceled"]
 EntityType = Literal["PERSON", "ORG", "LOC", "GPE", "MISC"]
 Polarity = Literal["negative", "neutral", "positive"]
 TextField = Literal["headline", "body"]
+QuoteKind = Literal["direct", "mixed", "indirect"]
 
 
 class _Model(BaseModel):
@@ -41,6 +42,9 @@ class Story(_Model):
     id: str = Field(min_length=1, max_length=512, description="Guid carried by the input, else a stable content hash.")
     version: int = Field(default=1, ge=1, description="Version from the input format, else 1.")
     headline: str = Field(default="", max_length=2000)
+    headline_derived: bool = Field(
+        default=False, description="The input had no headline: `headline` is the body's first sentence, not a text of its own."
+    )
     body: str = Field(description="Plain-text body; paragraphs separated by blank lines.")
     dateline_date: date | None = Field(default=None, description="Date the story carries (seed `date YYYY-MM-DD`, ninjs/G2 dates).")
     language: str | None = Field(default=None, description="BCP 47 language as declared by the input or detected.")
@@ -95,6 +99,34 @@ class EntityStance(_Model):
     evidence: list[Evidence] = Field(default_factory=list, description="Sentences that decided the polarity, strongest first.")
 
 
+class EntityLink(_Model):
+    """Where a place entity was linked in GeoNames (offline gazetteer), or why it was not."""
+
+    uri: str | None = Field(default=None, description="`geonames:<id>`; absent when unlinked.")
+    geonames_id: int | None = None
+    name: str | None = Field(default=None, description="GeoNames canonical name.")
+    country_code: str | None = Field(default=None, description="ISO 3166-1 alpha-2; absent for continents and regions.")
+    feature_class: str | None = Field(default=None, description="GeoNames feature class: `A` country/state, `P` city, `L` area.")
+    feature_code: str | None = Field(default=None, description="GeoNames feature code, e.g. `PCLI`, `ADM1`, `PPL`, `CONT`, `RGN`.")
+    lat: float | None = Field(default=None, ge=-90.0, le=90.0)
+    lon: float | None = Field(default=None, ge=-180.0, le=180.0)
+    population: int | None = Field(default=None, ge=0)
+    score: float = Field(default=0.0, ge=0.0, le=1.0, description="Confidence of the choice over the runner-up.")
+    candidates: int = Field(default=0, ge=0, description="Gazetteer entries considered.")
+    unlinked: str | None = Field(
+        default=None, description="Why the place was left unlinked: `not_in_gazetteer`, `ambiguous` or `weak_prior`."
+    )
+
+
+class EntityRelation(_Model):
+    """A link from an entity to another real-world entity, e.g. a demonym's `nationality`."""
+
+    type: Literal["nationality"]
+    uri: str = Field(description="Stable id of the target, e.g. `geonames:3595528`.")
+    name: str = Field(description="Canonical name of the target.")
+    entity_id: str | None = Field(default=None, description="Story-local id of the target when the story names it.")
+
+
 class Entity(_Model):
     """One real-world entity of a story: every mention clustered under one canonical name."""
 
@@ -104,6 +136,12 @@ class Entity(_Model):
     salience: float = Field(ge=0.0, le=1.0, description="How central the entity is to the story; saliences sum to <= 1.")
     mentions: list[Mention]
     stance: EntityStance | None = None
+    uri: str | None = Field(
+        default=None,
+        description="Stable id across stories: `geonames:<id>` for a linked place, else `ws:<type>:<name-slug>`.",
+    )
+    link: EntityLink | None = Field(default=None, description="GeoNames linking of a place (GPE/LOC).")
+    relations: list[EntityRelation] = Field(default_factory=list)
 
 
 class Topic(_Model):
@@ -125,6 +163,21 @@ class Tone(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
 
 
+class Quote(_Model):
+    """A quotation or reported speech of a story, with its speaker (resolved to an entity where possible)."""
+
+    text: str = Field(description="The quoted or reported content, `field_text[start:end]`.")
+    field: TextField = "body"
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    kind: QuoteKind = Field(description="`direct` (all in quote marks), `mixed` (partly quoted) or `indirect` (reported).")
+    cue: str = Field(description="The attribution cue, e.g. `said`, `according to`.")
+    speaker: str | None = Field(default=None, description="The speaker as written (`he`, `a spokesman for the ministry`).")
+    speaker_entity_id: str | None = Field(default=None, description="Id of the story entity the speaker resolves to.")
+    speaker_name: str | None = Field(default=None, description="Canonical name of that entity.")
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
 class Enrichment(_Model):
     """Everything the enrichment library adds to one story."""
 
@@ -132,6 +185,7 @@ class Enrichment(_Model):
     entities: list[Entity] = Field(default_factory=list)
     topics: list[Topic] = Field(default_factory=list)
     tone: Tone | None = None
+    quotes: list[Quote] = Field(default_factory=list, description="Quotations and reported speech, in text order.")
     notes: list[str] = Field(default_factory=list, description="Machine-readable notes, e.g. `unsupported_language`.")
     model_versions: dict[str, str] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds spent in each enrichment stage.")
@@ -154,6 +208,13 @@ class NinjsText(_Model):
     contentType: str | None = None
 
 
+class GeoJsonPoint(_Model):
+    """A GeoJSON (RFC 7946) point: ``coordinates`` are ``[longitude, latitude]``."""
+
+    type: Literal["Point"] = "Point"
+    coordinates: list[float] = Field(min_length=2, max_length=2)
+
+
 class NinjsConcept(_Model):
     """ninjs `subjects` / `people` / `organisations` / `places` item."""
 
@@ -164,6 +225,7 @@ class NinjsConcept(_Model):
     relevance: int | None = Field(default=None, ge=0, le=100)
     confidence: int | None = Field(default=None, ge=0, le=100)
     creator: str | None = None
+    geojson: GeoJsonPoint | None = Field(default=None, description="ninjs 3.0 `places[].geojson`: where the place is.")
 
 
 class WirestreamExtension(_Model):
@@ -181,6 +243,7 @@ class WirestreamExtension(_Model):
     entities: list[Entity] = Field(default_factory=list)
     topics: list[Topic] = Field(default_factory=list)
     tone: Tone | None = None
+    quotes: list[Quote] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     model_versions: dict[str, str] = Field(default_factory=dict)
 
@@ -251,15 +314,20 @@ __all__ = [
     "EnrichedStory",
     "Enrichment",
     "Entity",
+    "EntityLink",
+    "EntityRelation",
     "EntityStance",
     "EntityType",
     "Evidence",
+    "GeoJsonPoint",
     "Mention",
     "NinjsConcept",
     "NinjsStandard",
     "NinjsText",
     "Polarity",
     "PubStatus",
+    "Quote",
+    "QuoteKind",
     "ReasonCode",
     "SourceFormat",
     "Story",

@@ -1,27 +1,31 @@
-"""The wirestream agent: raw wire stories in, enriched events and dead letters out."""
+"""The wirestream agent: raw wire stories in, enriched events and dead letters out.
+
+Importing this module declares the agent and its topic on the app and nothing else; what the agent works with
+(:class:`WorkerParts`: the processor, its enrichment runner, the publisher and the lag monitor) is built when the
+worker starts, or installed by a test with :func:`install`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 
 import faust
 from faust.types import EventT
 
 from streams import metrics
 from streams.app import app, settings
+from streams.config import Settings
 from streams.kafka.lag import LagMonitor
 from streams.output import SourceRef
-from streams.processing import BatchProcessor, BatchResult, RawRecord
+from streams.processing import BatchProcessor, BatchResult, Publisher, RawRecord
 from streams.runner import EnrichRunner
 
 log = logging.getLogger(__name__)
 
 raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
-runner = EnrichRunner(settings)
-processor = BatchProcessor(settings, runner)
-lag_monitor = LagMonitor(settings)
 
 
 class FaustPublisher:
@@ -37,7 +41,36 @@ class FaustPublisher:
         return await self._topics[topic].send(key=key, value=value, headers=headers, force=True)
 
 
-publisher = FaustPublisher(app)
+@dataclass
+class WorkerParts:
+    """What the agent works with; one set per worker process."""
+
+    runner: EnrichRunner
+    processor: BatchProcessor
+    publisher: Publisher
+    lag_monitor: LagMonitor | None
+
+    @classmethod
+    def build(cls, faust_app: faust.App, config: Settings) -> WorkerParts:
+        runner = EnrichRunner(config)
+        return cls(runner, BatchProcessor(config, runner), FaustPublisher(faust_app), LagMonitor(config))
+
+
+_parts: WorkerParts | None = None
+
+
+def parts() -> WorkerParts:
+    """This worker's parts, built on first use."""
+    global _parts
+    if _parts is None:
+        _parts = WorkerParts.build(app, settings)
+    return _parts
+
+
+def install(new: WorkerParts | None) -> None:
+    """Use ``new`` instead of the default parts (functional tests); None resets."""
+    global _parts
+    _parts = new
 
 
 def _record(event: EventT) -> RawRecord:
@@ -45,12 +78,12 @@ def _record(event: EventT) -> RawRecord:
     return RawRecord(key=msg.key, value=msg.value, source=SourceRef(msg.topic, msg.partition, msg.offset), timestamp=msg.timestamp)
 
 
-async def _publish_until_acknowledged(result: BatchResult) -> None:
+async def _publish_until_acknowledged(p: WorkerParts, result: BatchResult) -> None:
     """Publish a batch, retrying with backoff while the broker is unavailable (outputs are idempotent)."""
     delay = 0.5
     while True:
         try:
-            await processor.publish(result, publisher)
+            await p.processor.publish(result, p.publisher)
             return
         except asyncio.CancelledError:
             raise
@@ -61,20 +94,21 @@ async def _publish_until_acknowledged(result: BatchResult) -> None:
             delay = min(delay * 2, 10.0)
 
 
-async def _process(records: Sequence[RawRecord]) -> BatchResult:
+async def _process(p: WorkerParts, records: Sequence[RawRecord]) -> BatchResult:
     try:
-        return await processor.process(records)
+        return await p.processor.process(records)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001 - a bug must dead-letter the batch, not lose it
         log.exception("batch processing failed")
-        return processor.fail_batch(records, exc)
+        return p.processor.fail_batch(records, exc)
 
 
 @app.agent(raw_topic, concurrency=1)
 async def enrich_stories(stream: faust.StreamT) -> None:
     """Validate, enrich and publish wire stories; anything that fails goes to the dead-letter topic."""
-    metrics.set_model_info(await runner.start())
+    p = parts()
+    metrics.set_model_info(await p.runner.start())
     # take_events exists on faust.Stream but is missing from the StreamT protocol
     async for events in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):  # type: ignore[attr-defined]
         # take_events acks every event when the loop body ends, even if it is cancelled;
@@ -84,11 +118,12 @@ async def enrich_stories(stream: faust.StreamT) -> None:
         metrics.IN_FLIGHT.inc(len(events))
         try:
             records = [_record(e) for e in events]
-            result = await _process(records)
-            await _publish_until_acknowledged(result)
+            result = await _process(p, records)
+            await _publish_until_acknowledged(p, result)
             for event in events:
                 event.message.decref()
-            for rec in records:
-                lag_monitor.note_done(rec.source.partition, rec.timestamp)
+            if p.lag_monitor is not None:
+                for rec in records:
+                    p.lag_monitor.note_done(rec.source.partition, rec.timestamp)
         finally:
             metrics.IN_FLIGHT.dec(len(events))

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterable
-from typing import Any
 
 import faust
-from faust.app.base import SCAN_IGNORE
 from faust.types.auth import CredentialsT
 
 from streams.config import Settings, get_settings
@@ -39,35 +36,13 @@ def broker_credentials(settings: Settings) -> CredentialsT | None:
     return None
 
 
-DISCOVERED = ("streams.agents", "streams.cli.commands")
-
-
-def _not_discovered(name: str) -> bool:
-    """venusian ignore filter: True for every module and object outside :data:`DISCOVERED`."""
-    return name != "streams" and not any(name == mod or name.startswith(mod + ".") for mod in DISCOVERED)
-
-
-class WirestreamApp(faust.App):
-    """faust.App whose autodiscovery imports only :data:`DISCOVERED`.
-
-    Faust also scans the whole origin package, which would import every module below ``streams`` (eval
-    scripts, ``streams/eval/__main__.py`` that runs on import, ...) into each worker: slower start, more memory.
-    """
-
-    def discover(
-        self, *extra_modules: str, categories: Iterable[str] | None = None, ignore: Iterable[Any] = SCAN_IGNORE
-    ) -> None:
-        super().discover(*extra_modules, categories=categories, ignore=[*ignore, _not_discovered])
-
-
 def create_app(settings: Settings) -> faust.App:
     """A Faust app for ``settings``: raw bytes in and out, at-least-once, no web server."""
-    return WirestreamApp(
+    return faust.App(
         settings.app_id,
         broker=broker_url(settings),
         broker_credentials=broker_credentials(settings),
-        autodiscover=list(DISCOVERED),
-        origin="streams",
+        autodiscover=False,  # streams.__main__ imports the agents and commands: nothing else is scanned
         key_serializer="raw",
         value_serializer="raw",
         topic_partitions=settings.partitions,

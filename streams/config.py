@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.enrich.config import DEFAULT_STAGES
+
 if TYPE_CHECKING:
-    from streams.enrich.pipeline import EnrichConfig
+    from streams.enrich.config import EnrichConfig
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -36,6 +38,7 @@ class Settings(BaseSettings):
     kafka_ssl_certfile: Path | None = None
     kafka_ssl_keyfile: Path | None = None
     kafka_ssl_check_hostname: bool = True
+    kafka_timeout_s: float = Field(default=10.0, gt=0, description="How long push, tail and a starting worker wait for the broker before giving up.")
 
     # --- Topics
     app_id: str = Field(default="wirestream", description="Faust app id = Kafka consumer group.")
@@ -55,10 +58,17 @@ class Settings(BaseSettings):
     enrich_threads: int = Field(default=1, ge=1, description="Intra-op threads of each ONNX/spaCy model.")
     enrich_timeout_s: float = Field(default=60.0, gt=0, description="Budget for enriching one batch before it is split and retried story by story.")
     lag_poll_interval_s: float = Field(default=5.0, gt=0, description="How often end offsets are read for the lag gauges.")
-    fault_inject: str | None = Field(
+    stages: str = Field(
+        default=",".join(DEFAULT_STAGES),
+        description="Enrichment stages in order, comma-separated: registered names (language, entities, linking, topics, "
+        "stance, quotes) or 'package.module:factory' import paths of your own stages.",
+    )
+    stage_wrapper: str | None = Field(
         default=None,
-        description="TESTING ONLY (make faults, integration tests): fault rules for the enrichment runner, e.g. "
-        "'raise:<stage>:<marker>' or 'sleep:<stage>:<seconds>:<marker>'; see faults/inject.py. Unset in production.",
+        description="TESTING ONLY ('make faults'): 'module:function' that wraps every stage, e.g. 'faults.inject:wrap'. Unset in production.",
+    )
+    stage_wrapper_spec: str | None = Field(
+        default=None, description="TESTING ONLY: the wrapper's argument, e.g. fault rules 'raise:<stage>:<marker>'."
     )
 
     # --- Input limits (safe defaults)
@@ -112,13 +122,21 @@ class Settings(BaseSettings):
         return env
 
     def enrich_config(self) -> EnrichConfig:
-        """The enrichment library's configuration these settings ask for (threads, entity cap, stance knobs)."""
-        from streams.enrich.pipeline import EnrichConfig  # the library stays unimported until a model is needed
+        """The enrichment library's configuration these settings ask for (stages, threads, entity cap, stance knobs).
 
+        ``WIRESTREAM_STANCE_MAX_ENTITIES=0`` leaves the stance stage out.
+        """
+        from streams.enrich.config import EnrichConfig
+
+        stages = tuple(s.strip() for s in self.stages.split(",") if s.strip())
+        if self.stance_max_entities == 0:
+            stages = tuple(s for s in stages if s != "stance")
         return EnrichConfig(
+            stages=stages,
+            stage_wrapper=self.stage_wrapper,
+            stage_wrapper_spec=self.stage_wrapper_spec,
             threads=self.enrich_threads,
             max_entities=self.max_entities,
-            stance=self.stance_max_entities > 0,
             stance_max_entities=self.stance_max_entities,
             stance_max_sentences=self.stance_max_sentences,
         )

@@ -13,6 +13,7 @@ from schemas.models import (
     EnrichedStory,
     Enrichment,
     Entity,
+    GeoJsonPoint,
     NinjsConcept,
     NinjsText,
     ReasonCode,
@@ -22,6 +23,7 @@ from schemas.models import (
 )
 
 _MEDTOP_URI = "http://cv.iptc.org/newscodes/mediatopic/"
+_GEONAMES_URI = "https://sws.geonames.org/"
 _NINJS_BUCKET = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places"}
 
 
@@ -43,7 +45,18 @@ def story_uri(story_id: str) -> str:
 
 
 def _concept(entity: Entity) -> NinjsConcept:
-    return NinjsConcept(name=entity.name, literal=entity.id, rel="mentioned", relevance=round(entity.salience * 100), creator="wirestream")
+    """A ninjs people/organisations/places item: a linked place carries its GeoNames URI and a GeoJSON point,
+    anything else its stable ``ws:`` id as ``uri``; ``literal`` stays the story-local id."""
+    link = entity.link
+    uri, point = entity.uri, None
+    if link is not None and link.geonames_id is not None:
+        uri = f"{_GEONAMES_URI}{link.geonames_id}/"
+        if link.lat is not None and link.lon is not None:
+            point = GeoJsonPoint(coordinates=[link.lon, link.lat])
+    return NinjsConcept(
+        name=entity.name, uri=uri, literal=entity.id, rel="mentioned", relevance=round(entity.salience * 100),
+        creator="wirestream", geojson=point,
+    )  # fmt: skip
 
 
 def enriched_event(story: Story, enrichment: Enrichment, source: SourceRef, *, published_at: datetime | None = None) -> EnrichedStory:
@@ -89,6 +102,7 @@ def enriched_event(story: Story, enrichment: Enrichment, source: SourceRef, *, p
             entities=enrichment.entities,
             topics=enrichment.topics,
             tone=enrichment.tone,
+            quotes=enrichment.quotes,
             notes=enrichment.notes,
             model_versions=enrichment.model_versions,
         ),

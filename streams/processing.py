@@ -17,7 +17,7 @@ from schemas.models import DeadLetter, EnrichedStory, Enrichment, ReasonCode, St
 from streams import metrics
 from streams.config import Settings
 from streams.enrich.document import Document
-from streams.ingest import IngestError, IngestLimits, parse_message, sniff_format
+from streams.ingest import IngestError, IngestLimits, parse_message
 from streams.output import SourceRef, dead_letter, enriched_event, event_headers, to_bytes, withdrawal_event
 from streams.runner import EnrichOutcome, StageFailure
 from streams.topics import Topics
@@ -70,22 +70,22 @@ class BatchProcessor:
         stories: list[tuple[RawRecord, Story]] = []
         for rec in records:
             start = perf_counter()
-            fmt = sniff_format(rec.value) if rec.value else None
-            metrics.STORIES_CONSUMED.labels(format=fmt or "unknown").inc()
             try:
                 story = parse_message(rec.value, received_at=_received_at(rec), limits=self.limits)
             except IngestError as err:
+                metrics.STORIES_CONSUMED.labels(format=err.source_format or "unknown").inc()
                 result.dead_letters.append(
                     _dead_letter(rec, reason=err.reason, message=err.message, stage=err.stage, source_format=err.source_format)
                 )
                 continue
             finally:
                 metrics.observe_stage("parse", perf_counter() - start)
+            metrics.STORIES_CONSUMED.labels(format=story.source_format).inc()
             stories.append((rec, story))
         return stories
 
     async def _enrich(self, items: list[tuple[RawRecord, Story]], result: BatchResult) -> None:
-        docs = [Document(id=s.id, headline=s.headline, body=s.body, language=s.language) for _, s in items]
+        docs = [Document.of_story(s) for _, s in items]
         start = perf_counter()
         outcomes = await self.runner.enrich(docs)
         metrics.observe_stage("enrich", perf_counter() - start, len(docs))
@@ -105,7 +105,7 @@ class BatchProcessor:
                 )
                 continue
             self._observe_enrichment(outcome)
-            result.enriched.append(enriched_event(story, _capped(outcome, self.settings.max_entities), rec.source))
+            result.enriched.append(enriched_event(story, outcome, rec.source))
 
     @staticmethod
     def _observe_enrichment(enrichment: Enrichment) -> None:
@@ -204,8 +204,3 @@ def _received_at(rec: RawRecord) -> datetime:
         return datetime.fromtimestamp(rec.timestamp, UTC)
     return datetime.now(UTC)
 
-
-def _capped(enrichment: Enrichment, max_entities: int) -> Enrichment:
-    if len(enrichment.entities) <= max_entities:
-        return enrichment
-    return enrichment.model_copy(update={"entities": enrichment.entities[:max_entities], "notes": [*enrichment.notes, "entities_truncated"]})

@@ -2,8 +2,10 @@
 
 CPU-bound NLP on the event loop would stall Kafka heartbeats, so batches go to a child
 process (default), a thread, or -- for in-process tests only -- run inline.
-A batch that overruns ``enrich_timeout_s`` or kills its child is retried story by story,
-so one poisonous story is dead-lettered (``enrich_failed``) instead of blocking its partition.
+A stage that raises is isolated story by story by the library itself (:class:`~streams.enrich.pipeline.Enricher`);
+what only a supervisor can handle is handled here: a batch that overruns ``enrich_timeout_s`` or kills its child
+is retried story by story, so one poisonous story is dead-lettered (stage ``timeout`` or ``crash``) instead of
+blocking its partition.
 """
 
 from __future__ import annotations
@@ -15,15 +17,12 @@ from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from faults.inject import FaultRule, apply_faults, parse_faults
 from schemas.models import Enrichment
 from streams.config import EnrichMode, Settings
+from streams.enrich.config import EnrichConfig
 from streams.enrich.document import Document
-
-if TYPE_CHECKING:
-    from streams.enrich.pipeline import EnrichConfig
 
 log = logging.getLogger(__name__)
 
@@ -39,30 +38,32 @@ class StageFailure:
 
 EnrichOutcome = Enrichment | StageFailure
 
-_ENRICHER: Any = None
-_FAULTS: tuple[FaultRule, ...] = ()
+WARMUP = Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")
+_ENRICHERS: dict[EnrichConfig, Any] = {}  # per process: the pool's child, or the worker itself in thread/inline mode
 
 
-def _load(config: EnrichConfig, fault_inject: str | None = None) -> dict[str, str]:
-    """Load the models once in this process (pool initializer / thread start)."""
-    global _ENRICHER, _FAULTS
+def _enricher(config: EnrichConfig) -> Any:
+    """This process's enricher for ``config``, loaded (and warmed up) on first use."""
     from streams.enrich.pipeline import Enricher
 
-    _FAULTS = parse_faults(fault_inject)
-    if _ENRICHER is None:
-        _ENRICHER = Enricher.load(config)
-        # Warm up so the first real batch does not pay lazy initialisation.
-        _ENRICHER.enrich_batch([Document(id="warmup", headline="Warm-up", body="Ada Lovelace visited London on Monday.")])
-    return dict(_ENRICHER.model_versions)
+    if config not in _ENRICHERS:
+        enricher = Enricher.load(config)
+        enricher.enrich_batch([WARMUP])  # the first real batch must not pay lazy initialisation
+        _ENRICHERS[config] = enricher
+    return _ENRICHERS[config]
 
 
-def _enrich(docs: Sequence[Document]) -> list[EnrichOutcome]:
-    """Enrich ``docs`` with the process-wide enricher; failures become :class:`StageFailure`."""
+def _load(config: EnrichConfig) -> dict[str, str]:
+    """Load the models once in this process (pool initializer / thread start); returns the stage versions."""
+    return dict(_enricher(config).model_versions)
+
+
+def _enrich(config: EnrichConfig, docs: Sequence[Document]) -> list[EnrichOutcome]:
+    """Enrich ``docs`` with this process's enricher; failures become :class:`StageFailure`."""
     from streams.enrich.pipeline import EnrichStageError
 
-    apply_faults(_FAULTS, docs)  # testing only: a no-op unless WIRESTREAM_FAULT_INJECT is set
     out: list[EnrichOutcome] = []
-    for doc, result in zip(docs, _ENRICHER.enrich_batch(list(docs)), strict=True):
+    for doc, result in zip(docs, _enricher(config).enrich_batch(list(docs)), strict=True):
         if isinstance(result, EnrichStageError):
             out.append(StageFailure(doc_id=doc.id, stage=result.stage, message=str(result)))
         else:
@@ -77,19 +78,17 @@ class EnrichRunner:
         self.settings = settings
         self.mode: EnrichMode = mode or settings.enrich_mode
         self.timeout = settings.enrich_timeout_s
+        self.config = settings.enrich_config()
         self.model_versions: dict[str, str] = {}
         self._executor: Executor | None = None
 
     def _new_executor(self) -> Executor | None:
         if self.mode == "process":
             ctx = multiprocessing.get_context("spawn")  # never fork a process that runs an event loop
-            return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_load, initargs=self._load_args())
+            return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_load, initargs=(self.config,))
         if self.mode == "thread":
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
         return None
-
-    def _load_args(self) -> tuple[EnrichConfig, str | None]:
-        return (self.settings.enrich_config(), self.settings.fault_inject)
 
     async def _call(self, fn: Any, *args: Any) -> Any:
         if self._executor is None:
@@ -100,7 +99,7 @@ class EnrichRunner:
     async def start(self) -> dict[str, str]:
         """Start the executor and load the models; returns the model versions."""
         self._executor = self._new_executor()
-        self.model_versions = await self._call(_load, *self._load_args())
+        self.model_versions = await self._call(_load, self.config)
         return self.model_versions
 
     async def _restart(self) -> None:
@@ -114,8 +113,8 @@ class EnrichRunner:
 
     async def _bounded(self, docs: Sequence[Document]) -> list[EnrichOutcome]:
         if self._executor is None:
-            return _enrich(docs)  # inline mode cannot be interrupted; used by tests only
-        return await asyncio.wait_for(self._call(_enrich, list(docs)), timeout=self.timeout)
+            return _enrich(self.config, docs)  # inline mode cannot be interrupted; used by tests only
+        return await asyncio.wait_for(self._call(_enrich, self.config, list(docs)), timeout=self.timeout)
 
     async def enrich(self, docs: Sequence[Document]) -> list[EnrichOutcome]:
         """Enrich a batch; never raises for a story's sake (failures come back as StageFailure)."""
@@ -126,8 +125,9 @@ class EnrichRunner:
         except (TimeoutError, BrokenProcessPool) as exc:
             log.warning("enrichment batch of %d failed (%r); retrying story by story", len(docs), exc)
             await self._restart()
-        except Exception as exc:  # a bug in a stage must not sink the whole batch
-            log.exception("enrichment batch of %d raised %r; retrying story by story", len(docs), exc)
+        except Exception as exc:  # stages are isolated by the library: this is a bug outside them
+            log.exception("enrichment batch of %d raised %r", len(docs), exc)
+            return [StageFailure(d.id, "internal", f"{type(exc).__name__}: {exc}") for d in docs]
         results: list[EnrichOutcome] = []
         for doc in docs:
             try:
@@ -138,8 +138,8 @@ class EnrichRunner:
             except BrokenProcessPool:
                 await self._restart()
                 results.append(StageFailure(doc.id, "crash", "the enrichment process died on this story"))
-            except Exception as exc:  # a stage error names its stage (EnrichStageError, InjectedFault)
-                results.append(StageFailure(doc.id, str(getattr(exc, "stage", "unknown")), f"{type(exc).__name__}: {exc}"))
+            except Exception as exc:  # noqa: BLE001 - a bug outside the stages; never lose the story
+                results.append(StageFailure(doc.id, "internal", f"{type(exc).__name__}: {exc}"))
         return results
 
     async def close(self) -> None:

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 def prepare_worker() -> None:
     """Load the language model, create topics, expose /metrics, start the lag monitor (blocking; once per worker)."""
     from streams import __version__, metrics
-    from streams.agents import lag_monitor
+    from streams.agents import parts
     from streams.app import settings
     from streams.enrich.language import warm_up_language_model
     from streams.kafka.admin import ensure_topics
@@ -25,7 +25,8 @@ def prepare_worker() -> None:
     metrics.set_build_info(__version__, faust.__version__)
     if metrics.serve(settings.metrics_host, settings.metrics_port):
         log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
-    if not lag_monitor.is_alive():
+    lag_monitor = parts().lag_monitor
+    if lag_monitor is not None and not lag_monitor.is_alive():
         lag_monitor.start()
 
 

@@ -7,7 +7,10 @@ A mention joins an entity when, ignoring titles ("President") and possessives:
 * it is the first word of an organisation's name that the model took for a person ("Vantor" -> "Vantor
   Semiconductor"); a place ("Saltmarsh" the town, not "Saltmarsh Terminals") or an adjective ("German") stays apart;
 * it is a contiguous run of another same-type name's words ("Leicestershire" -> "Leicestershire CCC");
-* it is the acronym of the entity's name ("WHO" -> "World Health Organization").
+* it is the acronym of the entity's name ("WHO" -> "World Health Organization");
+* it is another name of the same country (``data/country_aliases.tsv``: "U.S." -> "United States");
+* it is the "X" of an organisation "<Head> of X" that the model took for a person ("Eastbrook" -> "University of
+  Eastbrook").
 Ambiguous short forms (matching two entities) stay separate. The canonical name is the longest form; the type is
 a vote over mentions (longer forms weigh more), ties broken PERSON > ORG > GPE > LOC > MISC.
 :func:`propagate` then adds occurrences of an entity's names that the model missed.
@@ -17,14 +20,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from schemas.models import EntityType
 from streams.enrich import resources
 from streams.enrich.document import Document
-from streams.enrich.entities import RawMention, Sentence, sentence_index
+from streams.enrich.mentions import RawMention, Sentence, sentence_index
 
 TYPE_PRECEDENCE: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE", "LOC", "MISC")
 RULE_WEIGHT = 3  # a type set by a news post-rule outweighs the model's guesses elsewhere in the story
@@ -35,7 +38,22 @@ _WORDS = re.compile(r"[\w.&'\u2019-]+")
 @cache
 def _titles() -> tuple[tuple[str, ...], ...]:
     """Titles as lower-case word tuples, longest first."""
-    return tuple(sorted((tuple(t.lower().split()) for t in resources.word_list("titles.txt")), key=len, reverse=True))
+    titles = {tuple(title.lower().split()) for title, _kind in resources.table("titles.tsv", 2)}
+    return tuple(sorted(titles, key=len, reverse=True))
+
+
+@cache
+def _aliases() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Lower-case word tuples of other country names -> those of the usual name ("u.s." -> "united states")."""
+    return {
+        tuple(alias.lower().split()): tuple(name.lower().split())
+        for alias, name in resources.mapping("country_aliases.tsv").items()
+    }
+
+
+def _key(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The form mentions are compared by: a country alias becomes the country's usual name."""
+    return _aliases().get(words, words)
 
 
 @cache
@@ -74,7 +92,9 @@ class Cluster:
         """Add a mention, updating forms, acronyms and the type vote."""
         raw = name_words(m.text)
         self.mentions.append(m)
-        self.forms.add(tuple(w.lower() for w in raw))
+        words = tuple(w.lower() for w in raw)
+        self.forms.add(words)
+        self.forms.add(_key(words))
         self.compact.add("".join(raw).lower())
         if len(raw) > 1:
             self.acronyms.add(acronym(raw))
@@ -105,7 +125,7 @@ def _contains(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
 def _match(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype: EntityType) -> str | None:
     """How a mention matches a cluster: "same", "person" (part of a person's name), "org" (an organisation's
     first word), "part", "acronym" or None."""
-    if words in cluster.forms or (len(words) <= 3 and "".join(words) in cluster.compact):
+    if words in cluster.forms or _key(words) in cluster.forms or (len(words) <= 3 and "".join(words) in cluster.compact):
         return "same"  # "TimeWarner" is "Time Warner"
     ctype = cluster.type
     for form in cluster.forms:
@@ -119,11 +139,16 @@ def _match(cluster: Cluster, words: tuple[str, ...], raw: tuple[str, ...], mtype
             return "surname"
         if ctype == mtype and _contains(form, words):
             return "part"
-        if ctype == "ORG" and len(words) == 1 and form[0] == words[0] and mtype == "PERSON":
+        if ctype == "ORG" and len(words) == 1 and mtype == "PERSON" and (form[0] == words[0] or _of_tail(form) == words):
             return "org"
     if len(raw) == 1 and raw[0].isupper() and 2 <= len(raw[0]) <= 6 and raw[0] in cluster.acronyms:
         return "acronym"
     return None
+
+
+def _of_tail(form: tuple[str, ...]) -> tuple[str, ...]:
+    """The "X" of a three-word "<Head> of X" form ("university of eastbrook" -> ("eastbrook",)), else ()."""
+    return form[2:] if len(form) == 3 and form[1] == "of" else ()
 
 
 def _position(m: RawMention) -> tuple[bool, int, int]:
@@ -158,12 +183,13 @@ def cluster_mentions(mentions: Sequence[RawMention]) -> list[Cluster]:
 
 
 def propagate(
-    doc: Document, clusters: Sequence[Cluster], sentences: Sequence[Sentence], casing: dict[str, str]
+    doc: Document, clusters: Sequence[Cluster], sentences: Sequence[Sentence], casing: Mapping[str, str]
 ) -> None:
     """Add to each entity the occurrences of its names (and a person's surname) that the model missed.
 
     Only capitalised, whole-word occurrences count, and never a name whose usual casing is lower case
-    (a surname like "May" or "Such" would match ordinary words).
+    (a surname like "May" or "Such" would match ordinary words). ``casing`` is
+    :func:`streams.enrich.truecase.casing` (lower-cased word -> usual form).
     """
     taken: dict[str, list[tuple[int, int]]] = {"headline": [], "body": []}
     for c in clusters:

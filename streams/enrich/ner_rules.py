@@ -1,39 +1,36 @@
-"""Post-rules over spaCy's entity mentions for news text, driven by lists in ``streams/enrich/data``.
+"""Post-rules over spaCy's entity mentions for news text: declared lists of small named rules over data files.
 
-* news agencies (``news_agencies.txt``) are organisations, found even where the model missed them;
-* a name after a personal title ("Councillor Priya Ramaswamy", "Dr. Henrik Solberg"), inside or just before the
-  mention ("President Alejandro Giammattei" where the model took only the name, as an organisation), is a person;
-* a place's demonym ("Guatemalan" next to "Guatemala", "Germans") is MISC, not an organisation;
-* a one-word name after "port of", "city of", "town of" ... is a place ("the port of Saltmarsh");
-* a possessive followed by a date word ends a name ("Harris's June trip": "Harris", not "Harris's June");
-* a one-word mention whose usual casing is lower case ("Attendance", "Extras"), or a mention in a capitals line
-  made only of such words ("CUP QUALIFIER"), is dropped;
-* in sports stories, a place that is not a country (``countries.txt``) standing next to a score or result
-  names a club or team ("Leicestershire beat Somerset", "CHICAGO 72 62") -> ORG; datelines stay places;
-* in team-sport stories (not ``individual_sports.txt``), capitalised names directly followed by a score or
-  after "v"/"AT" in result, table and fixture lines ("Pohang 3 Ulsan 2", "Bournemouth 4 2 0 2 5 5 6",
-  "May 18 v Worcestershire") are teams: ORG, or LOC for countries (national teams), replacing what the model
-  found there; full personal names the model found stay people.
+Every word list lives in ``streams/enrich/data`` (loaded by :mod:`streams.enrich.resources`). Rules run in three
+phases, each a declared tuple below:
+
+* :data:`SPAN_RULES` rewrite one mention into zero or more (split, cut, extend, drop);
+* :data:`TYPE_RULES` retype a mention the model found; the first rule with an answer wins, and a mention a span
+  rule already settled (label ``"RULE"``) is left alone;
+* :data:`DOC_RULES` work on the whole story: sports result lines, and agencies, datelines and acronyms the model
+  missed.
+
+Change :data:`RULES_VERSION` whenever a rule or its data changes; it is part of
+:attr:`~streams.enrich.entities.EntityRecognizer.version`, so consumers can tell rule sets apart.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
+from schemas.models import EntityType, TextField
 from streams.enrich import resources
 from streams.enrich.document import Document
-from streams.enrich.truecase import is_shouting
+from streams.enrich.mentions import RawMention, Sentence, sentence_index
+from streams.enrich.truecase import casing, is_shouting
 
-if TYPE_CHECKING:
-    from streams.enrich.entities import RawMention, Sentence
+RULES_VERSION = "2026.12.1"
 
+_FIELDS: tuple[TextField, TextField] = ("headline", "body")
 _SPORT_MIN_WORDS = 4
 _NUMBER_AFTER = re.compile(r"\s*(\(\w[\w .]*\)\s*)?\d")
 _DATE_AFTER = re.compile(r"\s*\d{4}-\d\d-\d\d|\s*,?\s*\(?\w+\s+\d{1,2}\b")
-_RESULT_WORDS = re.compile(r"\b(beat|beats|drew|draw|lost to|defeated|v|vs|at|halftime|half-time)\b", re.I)
 _WORD = re.compile(r"[a-z]+(?: [a-z]+)?")
 _NAME = r"[A-Z][\w'&-]*\.?(?:[ ](?:[A-Z][\w'&-]*\.?|de|del|la|'s))*"
 _NAME_SCORE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]\d+(?:-\d+)?(?![\d.:/-])")
@@ -45,322 +42,303 @@ _ACRONYM = re.compile(r"(?<![\w.&-])[A-Z]{3,6}(?![\w.&-])")
 _PLACE_BEFORE = re.compile(r"\b(?:at|in|from|near|to)\s+(?:the\s+)?$", re.I)
 _DATELINE = re.compile(r"(?P<place>[A-Z][A-Z.'-]+(?:[ ][A-Z][A-Z.'-]+)*)(?=,?[ ]+(?:\d{4}-\d\d-\d\d|\(\w+\)))")
 _SPLIT = re.compile(r"[(),;]")
+_PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
 _POSSESSIVE_THEN = re.compile(r"(?:'|\u2019)s[ ](?P<next>\w+)")
-# Titles that only ever precede a person's name (unlike "General" in General Motors or "King" in King's College).
-_PERSON_TITLE = re.compile(
-    r"(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Rev)\.?[ ]|(?:Councillor|Councilor|Alderman|Alderwoman|Senator|Congressman"
-    r"|Congresswoman|Representative|Governor|Mayor|Professor|Sir|Dame|Judge|Reverend)[ ]"
-)
-_TITLE_BEFORE = re.compile(
-    r"\b(?:President|Vice President|Prime Minister|Premier|Chancellor|Minister|Senator|Governor|Mayor|Councillor"
-    r"|Mr|Mrs|Ms|Dr|Sen|Rep|Gov)\.?[ ]$"
-)
-_PLACE_OF = re.compile(
-    r"\b(?:port|city|town|village|province|state|region|county|district|island|islands|capital|republic|kingdom"
-    r"|municipality|suburb|borough)[ ]of[ ](?:the[ ])?$",
-    re.I,
-)
 _DEMONYM_SUFFIXES = ("n", "an", "ian", "ese", "i", "ish", "ns", "ans", "ians")
 _CAPITALISED_NAME = re.compile(r"[A-Z][\w'-]*\.?(?:[ ][A-Z][\w'-]*\.?){0,3}")
-_PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
+_NAME_WORD = re.compile(r"[A-Z][\w'\u2019-]*[a-z][\w'\u2019-]*")  # "Fortescue", "McBride", "O'Neil"; not "NATO"
+_HYPHEN_TAIL = re.compile(r"-[^\W\d_]+(?:-[^\W\d_]+)*")
+_PRE_WORD = re.compile(r"(?<![\w'&.-])([A-Z][\w'&-]*)[ ]$")
+
+
+def _alternation(words: Iterable[str], *, optional_dot: bool = False) -> str:
+    """A regex alternation of ``words``, longest first; with ``optional_dot`` "Dr." also matches "Dr"."""
+    parts = []
+    for w in sorted(words, key=len, reverse=True):
+        parts.append(re.escape(w[:-1]) + r"\.?" if optional_dot and w.endswith(".") else re.escape(w))
+    return "|".join(parts) or r"(?!)"
+
+
+def _lower_set(name: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in resources.word_list(name))
 
 
 @dataclass(frozen=True)
-class NerRules:
-    """Type corrections for mentions the statistical model gets wrong in news text."""
+class Lexicon:
+    """The reference lists and the patterns built from them, loaded once by :meth:`load`."""
 
     agencies: frozenset[str]
     agency_pattern: re.Pattern[str] | None
-    countries: frozenset[str]
+    countries: frozenset[str]  # lower case, with their aliases (``country_aliases.tsv``)
     sport_words: frozenset[str]
-    casing: dict[str, str]
     individual_sports: frozenset[str]
+    casing: Mapping[str, str]
     org_suffixes: frozenset[str]
+    org_heads: frozenset[str]
     calendar: frozenset[str]
+    given_names: frozenset[str]
+    event_words: frozenset[str]
+    award_verbs: frozenset[str]
+    combining_forms: frozenset[str]
+    common_acronyms: frozenset[str]
+    person_title: re.Pattern[str]  # an honorific opening a mention ("Dr. Henrik Solberg")
+    title_before: re.Pattern[str]  # an honorific or office right before a mention ("President |Alejandro ...")
+    place_of: re.Pattern[str]  # "the port of |Saltmarsh"
+    org_of_before: re.Pattern[str]  # "the University of |Eastbrook"
+    org_of_inside: re.Pattern[str]  # "|University of Eastbrook|"
+    award_before: re.Pattern[str]  # "accepted the |Golden Lantern", "wins Portovale's |Golden Lantern"
+    result_words: re.Pattern[str]
 
     @classmethod
-    def load(cls) -> NerRules:
-        """Rules with their reference lists loaded from the data folder."""
+    def load(cls) -> Lexicon:
+        """Every list from the data folder (cached by the loader)."""
         agencies = resources.word_list("news_agencies.txt")
-        pattern = (
-            re.compile(
-                r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(agencies, key=len, reverse=True)) + r")(?![\w-])"
-            )
-            if agencies
-            else None
-        )
+        aliases = resources.mapping("country_aliases.tsv")
+        titles = resources.table("titles.tsv", 2)
+        honorific = [t for t, kind in titles if kind == "honorific"]
+        office = [t for t, kind in titles if kind == "office"]
+        heads = resources.word_list("org_heads.txt")
         return cls(
             agencies=agencies,
-            agency_pattern=pattern,
-            countries=frozenset(c.lower() for c in resources.word_list("countries.txt")),
-            sport_words=frozenset(w.lower() for w in resources.word_list("sport_words.txt")),
-            casing={k.lower(): v for k, v in resources.mapping("truecase.tsv").items()},
-            individual_sports=frozenset(w.lower() for w in resources.word_list("individual_sports.txt")),
-            calendar=frozenset(resources.word_list("calendar_words.txt")),
+            agency_pattern=re.compile(rf"(?<![\w-])({_alternation(agencies)})(?![\w-])") if agencies else None,
+            countries=_lower_set("countries.txt") | {a.lower() for a in aliases} | {c.lower() for c in aliases.values()},
+            sport_words=_lower_set("sport_words.txt"),
+            individual_sports=_lower_set("individual_sports.txt"),
+            casing=casing(),
             org_suffixes=resources.word_list("org_suffixes.txt"),
+            org_heads=heads,
+            calendar=resources.word_list("calendar_words.txt"),
+            given_names=resources.word_list("given_names.txt"),
+            event_words=resources.word_list("event_words.txt"),
+            award_verbs=_lower_set("award_verbs.txt"),
+            combining_forms=resources.word_list("combining_forms.txt"),
+            common_acronyms=resources.word_list("common_acronyms.txt"),
+            person_title=re.compile(rf"(?:{_alternation(honorific, optional_dot=True)})[ ]"),
+            title_before=re.compile(rf"\b(?:{_alternation(honorific + office, optional_dot=True)})[ ]$"),
+            place_of=re.compile(
+                rf"\b(?:{_alternation(resources.word_list('place_heads.txt'))})[ ]of[ ](?:the[ ])?$", re.I
+            ),
+            org_of_before=re.compile(rf"\b(?P<head>{_alternation(heads)})[ ]of[ ](?:the[ ])?$"),
+            org_of_inside=re.compile(rf"(?:^|[ ])(?:{_alternation(heads)})[ ]of[ ](?:the[ ])?[A-Z]"),
+            award_before=re.compile(
+                rf"\b(?:{_alternation(_lower_set('award_verbs.txt'))})[ ](?:the[ ]|[A-Z][\w-]*(?:'s|\u2019s)[ ])?$",
+                re.I,
+            ),
+            result_words=re.compile(rf"\b(?:{_alternation(_lower_set('result_words.txt'))})\b", re.I),
         )
 
-    def apply(self, doc: Document, mentions: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
-        """``mentions`` with corrected types, dropped false positives and added agencies, in text order."""
-        sport = self.is_sport(doc)
-        teams = sport and not self._individual_sport(doc)
-        places = self.countries | {m.text.lower() for m in mentions if m.type in ("GPE", "LOC")}
-        out: list[RawMention] = []
-        for m in self._split_slugs(mentions):
-            text = doc.headline if m.field == "headline" else doc.body
-            m = self._cut_before_date(m)
-            if self._common_words(m, text):
-                continue
-            if self._dateline(m, text):
-                m = replace(m, type="GPE", label="RULE")
-            elif m.type != "PERSON" and (self._titled_person(m.text) or _after_title(m, text)):
-                m = replace(m, type="PERSON", label="RULE")
-            elif m.type not in ("GPE", "LOC") and " " not in m.text and _PLACE_OF.search(text[max(0, m.start - 30) : m.start]):
-                m = replace(m, type="GPE", label="RULE")
-            elif m.type in ("ORG", "PERSON") and _demonym(m.text, places):
-                m = replace(m, type="MISC", label="RULE")
-            elif self._organisation(m, text, teams):
-                m = replace(m, type="ORG", label="RULE")
-            out.append(m)
-        if teams:
-            out = self._team_lines(doc, out, sentences)
-        elif sport:
-            out = self._athlete_lines(doc, out, sentences)
-        out.extend(self._missed_agencies(doc, out, sentences))
-        out.extend(self._missed_dateline(doc, out, sentences))
-        out.extend(self._missed_acronyms(doc, out, sentences))
-        out.sort(key=lambda m: (m.field != "headline", m.start))
-        return out
-
-    def is_sport(self, doc: Document) -> bool:
-        """True for sports stories: a sport word opens the headline, or sport words are frequent."""
-        head = doc.headline.lower()
-        first = _WORD.match(head)
-        if first and (first.group(0) in self.sport_words or first.group(0).split(" ")[0] in self.sport_words):
-            return True
-        words = re.findall(r"[a-z]+", doc.body[:3000].lower())
-        return sum(w in self.sport_words for w in words) >= _SPORT_MIN_WORDS
-
-    def _organisation(self, m: RawMention, text: str, teams: bool) -> bool:
-        """A news agency, or (in team sports) a place or bare name standing for a team."""
-        if m.text in self.agencies or (" " in m.text and m.text.rsplit(" ", 1)[1] in self.org_suffixes):
-            return True
-        return teams and m.type in ("GPE", "LOC", "PERSON") and m.label != "NORP" and self._names_team(m, text)
-
-    def _titled_person(self, mention: str) -> bool:
-        """A personal title followed by one to four capitalised words, none an organisation suffix."""
-        title = _PERSON_TITLE.match(mention)
-        if not title:
-            return False
-        rest = mention[title.end() :]
-        return _CAPITALISED_NAME.fullmatch(rest) is not None and not any(w in self.org_suffixes for w in rest.split())
-
-    @staticmethod
-    def _dateline(m: RawMention, text: str) -> bool:
-        """A place opening the body's first line and followed by a date ("LONDON 1996-08-30")."""
-        return m.field == "body" and not text[: m.start].strip() and bool(_DATE_AFTER.match(text[m.end : m.end + 40]))
-
-    def _individual_sport(self, doc: Document) -> bool:
-        head = doc.headline.lower()
-        return any(head.startswith(w) for w in self.individual_sports)
-
-    def _team_lines(self, doc: Document, mentions: list[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
-        from streams.enrich.entities import RawMention, sentence_index
-
-        out = list(mentions)
-        for fname in ("headline", "body"):
-            text: str = getattr(doc, fname)
-            field_sents = [s for s in sentences if s.field == fname]
-            for start, end in self._team_spans(text):
-                overlapping = [m for m in out if m.field == fname and m.start < end and start < m.end]
-                if any(m.type == "PERSON" and " " in m.text and m.label != "RULE" for m in overlapping):
-                    continue  # "Bob Estes 64": a person the model recognised
-                name = text[start:end]
-                if _INITIAL.match(name):
-                    etype = "PERSON"  # "A. Dale 69": a player in a scorecard
-                elif name.lower() in self.countries:
-                    etype = "LOC"
-                else:
-                    etype = "ORG"
-                out = [m for m in out if m not in overlapping]
-                out.append(RawMention(name, fname, start, end, sentence_index(field_sents, start), etype, "RULE"))  # type: ignore[arg-type]
-        return out
-
-    def _athlete_lines(
-        self, doc: Document, mentions: list[RawMention], sentences: Sequence[Sentence]
-    ) -> list[RawMention]:
-        """In individual sports, "Name (Country)" names an athlete and the athlete's country."""
-        from streams.enrich.entities import RawMention, sentence_index
-
-        out = list(mentions)
-        for fname in ("headline", "body"):
-            text: str = getattr(doc, fname)
-            field_sents = [s for s in sentences if s.field == fname]
-            for hit in _ATHLETE.finditer(text):
-                country = hit.group("country")
-                if country.lower() not in self.countries:
-                    continue
-                s, e = self._clean_name(text, hit.start("name"), hit.end("name"), allow_initial=True)
-                if e <= s:
-                    continue
-                found = [(s, e, "PERSON"), (hit.start("country"), hit.end("country"), "LOC")]
-                for a, b, etype in found:
-                    out = [m for m in out if not (m.field == fname and m.start < b and a < m.end)]
-                    out.append(RawMention(text[a:b], fname, a, b, sentence_index(field_sents, a), etype, "RULE"))  # type: ignore[arg-type]
-        return out
-
-    def _team_spans(self, text: str) -> list[tuple[int, int]]:
-        spans: list[tuple[int, int]] = []
-        for line_match in re.finditer(r"[^\n]+", text):
-            line = line_match.group(0)
-            if len(re.findall(r"\d+", line)) < 2 and not _FIXTURE.search(line):
-                continue
-            base = line_match.start()
-            for m in (*_NAME_SCORE.finditer(line), *_FIXTURE.finditer(line), *_FIXTURE_HOME.finditer(line)):
-                s, e = self._clean_name(line, m.start("name"), m.end("name"), allow_initial=True)
-                if e > s:
-                    spans.append((base + s, base + e))
-        return spans
-
-    def _clean_name(self, line: str, start: int, end: int, *, allow_initial: bool = False) -> tuple[int, int]:
-        """Drop leading common or calendar words ("In", "May") from a candidate team name; reject initials."""
-        words = list(re.finditer(r"\S+", line[start:end]))
-        while words:
-            w = words[0].group(0)
-            usual = self.casing.get(w.lower())
-            calendar = w in self.calendar and (len(words) == 1 or words[1].group(0)[:1].isdigit())
-            if calendar or (usual is not None and usual.islower() and not w.isupper()) or w.isdigit():
-                words.pop(0)
-            else:
-                break
-        if not words:
-            return start, start
-        first = words[0].group(0)
-        if not allow_initial and re.fullmatch(r"[A-Z]\.", first) or re.fullmatch(r"[A-Z]\.[A-Z][\w']+", first):
-            return start, start  # "A. Dale 69": a player with an initial
-        return start + words[0].start(), start + words[-1].end()
-
-    def _names_team(self, m: RawMention, text: str) -> bool:
-        if m.text.lower() in self.countries or _PLACE_BEFORE.search(text[max(0, m.start - 12) : m.start]):
-            return False
-        after = text[m.end : m.end + 40]
-        if _DATE_AFTER.match(after):  # dateline ("LONDON 1996-08-30", "CHICAGO, Aug 30")
-            return False
-        if m.type in ("PERSON", "MISC"):
-            # a person's name next to a score is normal (tennis, golf); only one-word names in result lines
-            return (
-                " " not in m.text
-                and "." not in m.text
-                and bool(_NUMBER_AFTER.match(after))
-                and self.casing.get(m.text.lower(), m.text)[:1].isupper()
-                and _line_has_numbers(text, m.start)
-            )
-        if _NUMBER_AFTER.match(after):
-            return True
-        line = _line_of(text, m.start)
-        return bool(_RESULT_WORDS.search(line))
-
-    def _common_words(self, m: RawMention, text: str) -> bool:
-        """True for mentions made only of words usually written in lower case, where capitals say nothing:
-        at the start of a line ("Attendance") or anywhere in a line written in capitals ("CUP QUALIFIER")."""
-        line = _line_of(text, m.start)
-        if not is_shouting(line) and " " in m.text:
-            return False
-        words = m.text.lower().split()
-        return all((self.casing.get(w) or "X").islower() for w in words)
-
-    def _cut_before_date(self, m: RawMention) -> RawMention:
-        """End a mention at an inner possessive followed by a calendar word ("Harris's June" -> "Harris")."""
-        for hit in _POSSESSIVE_THEN.finditer(m.text):
-            if hit.group("next") in self.calendar and hit.start() > 0:
-                return replace(m, text=m.text[: hit.start()], end=m.start + hit.start())
-        return m
-
-    @staticmethod
-    def _split_slugs(mentions: Sequence[RawMention]) -> list[RawMention]:
-        """Cut mentions spanning a wire slug separator ("CRICKET - LEICESTERSHIRE") down to the part after it,
-        and split mentions spanning brackets or commas ("Shikolen (Belarus", "Oval, Surrey") into their parts."""
-        out: list[RawMention] = []
-        for m in mentions:
-            cut = m.text.rfind(" - ")
-            if cut >= 0:
-                offset = cut + 3
-                m = replace(m, text=m.text[offset:], start=m.start + offset)
-            if not _SPLIT.search(m.text):
-                out.append(m)
-                continue
-            for part in _PART.finditer(m.text):
-                s, e = part.span()
-                out.append(replace(m, text=part.group(0), start=m.start + s, end=m.start + e))
-        return out
-
-    def _missed_acronyms(
-        self, doc: Document, found: Sequence[RawMention], sentences: Sequence[Sentence]
-    ) -> list[RawMention]:
-        """Capitalised acronyms the model missed ("FOMC", "KDP") outside capital lines: organisations, unless
-        they are words of ordinary news text (``truecase.tsv``: "CEO", "GDP") or countries."""
-        from streams.enrich.entities import RawMention, sentence_index
-
-        added: list[RawMention] = []
-        for fname in ("headline", "body"):
-            text: str = getattr(doc, fname)
-            taken = [(m.start, m.end) for m in found if m.field == fname]
-            field_sents = [s for s in sentences if s.field == fname]
-            for hit in _ACRONYM.finditer(text):
-                s, e = hit.span()
-                word = hit.group(0)
-                if (
-                    word.lower() in self.casing
-                    or word.lower() in self.countries
-                    or any(a < e and s < b for a, b in taken)
-                ):
-                    continue
-                if is_shouting(_line_of(text, s)):
-                    continue
-                added.append(RawMention(word, fname, s, e, sentence_index(field_sents, s), "ORG", "RULE"))  # type: ignore[arg-type]
-        return added
-
-    @staticmethod
-    def _missed_dateline(doc: Document, found: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
-        """The place of a dateline opening the body ("BONN 1996-08-30", "LONDON (Reuters) -"), if the model missed it."""
-        from streams.enrich.entities import RawMention
-
-        lead = len(doc.body) - len(doc.body.lstrip())
-        hit = _DATELINE.match(doc.body, lead)
-        if hit is None or any(m.field == "body" and m.start < hit.end() and hit.start() < m.end for m in found):
-            return []
-        return [RawMention(hit.group("place"), "body", hit.start(), hit.end(), 0, "GPE", "RULE")]
-
-    def _missed_agencies(
-        self, doc: Document, found: Sequence[RawMention], sentences: Sequence[Sentence]
-    ) -> list[RawMention]:
-        from streams.enrich.entities import RawMention, sentence_index
-
-        if self.agency_pattern is None:
-            return []
-        added: list[RawMention] = []
-        for field in ("headline", "body"):
-            text = doc.headline if field == "headline" else doc.body
-            taken = [(m.start, m.end) for m in found if m.field == field]
-            field_sents = [s for s in sentences if s.field == field]
-            for hit in self.agency_pattern.finditer(text):
-                s, e = hit.span()
-                if any(a < e and s < b for a, b in taken):
-                    continue
-                added.append(RawMention(hit.group(0), field, s, e, sentence_index(field_sents, s), "ORG", "RULE"))  # type: ignore[arg-type]
-        return added
+    def is_usually_lower(self, word: str) -> bool:
+        """True for a word usually written in lower case in news text ("Attendance", "boss")."""
+        usual = self.casing.get(word.lower())
+        return usual is not None and usual.islower()
 
 
-def _after_title(m: RawMention, text: str) -> bool:
-    """A full name (two to four capitalised words) right after a title ("President Alejandro Giammattei")."""
-    return (
-        " " in m.text
-        and _CAPITALISED_NAME.fullmatch(m.text) is not None
-        and _TITLE_BEFORE.search(text[max(0, m.start - 20) : m.start]) is not None
-    )
+@dataclass(frozen=True)
+class Context:
+    """What rules may read about the story being corrected."""
+
+    doc: Document
+    lex: Lexicon
+    sport: bool  # a sports story
+    teams: bool  # a team-sport story (result lines name clubs)
+    places: frozenset[str]  # lower-cased countries and the places the model found in the story
+
+    @classmethod
+    def build(cls, doc: Document, mentions: Sequence[RawMention], lex: Lexicon) -> Context:
+        """The context of ``doc`` and the model's ``mentions`` of it."""
+        sport = is_sport(doc, lex)
+        teams = sport and not any(doc.headline.lower().startswith(w) for w in lex.individual_sports)
+        places = lex.countries | {m.text.lower() for m in mentions if m.type in ("GPE", "LOC")}
+        return cls(doc, lex, sport, teams, frozenset(places))
+
+    def text(self, field: TextField) -> str:
+        return self.doc.headline if field == "headline" else self.doc.body
 
 
-def _demonym(word: str, places: frozenset[str] | set[str]) -> bool:
+SpanFn = Callable[[RawMention, Context], list[RawMention]]
+TypeFn = Callable[[RawMention, Context], EntityType | None]
+DocFn = Callable[[list[RawMention], Sequence[Sentence], Context], list[RawMention]]
+
+
+@dataclass(frozen=True)
+class SpanRule:
+    """Rewrites one mention into zero or more (``[]`` drops it)."""
+
+    name: str
+    run: SpanFn
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """The type a mention should have, or None when the rule has nothing to say."""
+
+    name: str
+    run: TypeFn
+
+
+@dataclass(frozen=True)
+class DocRule:
+    """Rewrites the story's whole mention list (adds missed mentions, replaces result-line names)."""
+
+    name: str
+    run: DocFn
+
+
+def is_sport(doc: Document, lex: Lexicon) -> bool:
+    """True for sports stories: a sport word opens the headline, or sport words are frequent."""
+    first = _WORD.match(doc.headline.lower())
+    if first and (first.group(0) in lex.sport_words or first.group(0).split(" ")[0] in lex.sport_words):
+        return True
+    words = re.findall(r"[a-z]+", doc.body[:3000].lower())
+    return sum(w in lex.sport_words for w in words) >= _SPORT_MIN_WORDS
+
+
+def _ruled(m: RawMention, etype: EntityType, **changes: object) -> RawMention:
+    return replace(m, type=etype, label="RULE", **changes)  # type: ignore[arg-type]
+
+
+def _line_of(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _line_has_numbers(text: str, offset: int) -> bool:
+    return len(re.findall(r"\d+", _line_of(text, offset))) >= 2
+
+
+def _before(text: str, m: RawMention, width: int) -> str:
+    return text[max(0, m.start - width) : m.start]
+
+
+def _overlaps(m: RawMention, field: str, start: int, end: int) -> bool:
+    return m.field == field and m.start < end and start < m.end
+
+
+# ---- span rules ---------------------------------------------------------------------------------------------------
+
+
+def split_slugs(m: RawMention, ctx: Context) -> list[RawMention]:
+    """Cut a mention spanning a wire slug separator ("CRICKET - LEICESTERSHIRE") to the part after it, and split
+    one spanning brackets or commas ("Shikolen (Belarus", "Oval, Surrey") into its parts."""
+    cut = m.text.rfind(" - ")
+    if cut >= 0:
+        m = replace(m, text=m.text[cut + 3 :], start=m.start + cut + 3)
+    if not _SPLIT.search(m.text):
+        return [m]
+    return [
+        replace(m, text=p.group(0), start=m.start + p.start(), end=m.start + p.end()) for p in _PART.finditer(m.text)
+    ]
+
+
+def cut_before_date(m: RawMention, ctx: Context) -> list[RawMention]:
+    """End a mention at an inner possessive followed by a calendar word ("Harris's June" -> "Harris")."""
+    for hit in _POSSESSIVE_THEN.finditer(m.text):
+        if hit.group("next") in ctx.lex.calendar and hit.start() > 0:
+            return [replace(m, text=m.text[: hit.start()], end=m.start + hit.start())]
+    return [m]
+
+
+def combining_form(m: RawMention, ctx: Context) -> list[RawMention]:
+    """A combining form joined by a hyphen ("Afro" of "Afro-descendants") is no name: the whole compound is MISC."""
+    head = m.text.split("-", 1)[0]
+    if head not in ctx.lex.combining_forms:
+        return [m]
+    text = ctx.text(m.field)
+    if m.text != head:  # the model took the compound itself ("Sino-Japanese")
+        return [_ruled(m, "MISC")]
+    tail = _HYPHEN_TAIL.match(text, m.end)
+    return [m] if tail is None else [_ruled(m, "MISC", text=text[m.start : tail.end()], end=tail.end())]
+
+
+def org_of(m: RawMention, ctx: Context) -> list[RawMention]:
+    """"University/College/Institute/... of X" (``org_heads.txt``) is one organisation, with any capitalised words
+    before the head ("London School of Economics"), also where the model took only "X" (as a person or place)."""
+    lex = ctx.lex
+    if not m.text[:1].isupper():
+        return [m]
+    text = ctx.text(m.field)
+    if lex.org_of_inside.search(m.text):
+        return [m if m.type == "ORG" else _ruled(m, "ORG")]
+    base = max(0, m.start - 40)
+    hit = lex.org_of_before.search(text, base, m.start)
+    if hit is None:
+        return [m]
+    start = hit.start("head")
+    for _ in range(3):  # capitalised words before the head belong to the name, "The" and common words do not
+        pre = _PRE_WORD.search(text, max(0, start - 40), start)
+        if pre is None or pre.group(1) == "The" or lex.is_usually_lower(pre.group(1)):
+            break
+        start = pre.start(1)
+    return [_ruled(m, "ORG", text=text[start : m.end], start=start)]
+
+
+def common_words(m: RawMention, ctx: Context) -> list[RawMention]:
+    """Drop mentions made only of words usually written in lower case where capitals say nothing: one word
+    ("Attendance", "Extras"), or any mention in a line written in capitals ("CUP QUALIFIER")."""
+    if " " in m.text and not is_shouting(_line_of(ctx.text(m.field), m.start)):
+        return [m]
+    return [] if all((ctx.lex.casing.get(w) or "X").islower() for w in m.text.lower().split()) else [m]
+
+
+def common_acronym(m: RawMention, ctx: Context) -> list[RawMention]:
+    """An acronym that is an ordinary word or identity term ("LGBTQ", ``common_acronyms.txt``) is no organisation:
+    dropped, unless the model read it as a group (NORP), which stays MISC."""
+    if m.text.rstrip("+") not in ctx.lex.common_acronyms or m.label == "NORP":
+        return [m]
+    return []
+
+
+SPAN_RULES: tuple[SpanRule, ...] = (
+    SpanRule("split_slugs", split_slugs),
+    SpanRule("cut_before_date", cut_before_date),
+    SpanRule("combining_form", combining_form),
+    SpanRule("org_of", org_of),
+    SpanRule("common_words", common_words),
+    SpanRule("common_acronym", common_acronym),
+)
+
+
+# ---- type rules ---------------------------------------------------------------------------------------------------
+
+
+def dateline(m: RawMention, ctx: Context) -> EntityType | None:
+    """A place opening the body's first line and followed by a date ("LONDON 1996-08-30") is a place."""
+    text = ctx.text(m.field)
+    if m.field == "body" and not text[: m.start].strip() and _DATE_AFTER.match(text[m.end : m.end + 40]):
+        return "GPE"
+    return None
+
+
+def titled_person(m: RawMention, ctx: Context) -> EntityType | None:
+    """A name after a personal title (``titles.tsv``), inside the mention ("Dr. Henrik Solberg") or right before it
+    ("President Alejandro Giammattei" where the model took the name alone), is a person."""
+    if m.type == "PERSON":
+        return None
+    lex = ctx.lex
+    title = lex.person_title.match(m.text)
+    if title:
+        rest = m.text[title.end() :]
+        if _CAPITALISED_NAME.fullmatch(rest) and not any(w in lex.org_suffixes for w in rest.split()):
+            return "PERSON"
+    if " " in m.text and _CAPITALISED_NAME.fullmatch(m.text) and lex.title_before.search(_before(ctx.text(m.field), m, 30)):
+        return "PERSON"
+    return None
+
+
+def place_of(m: RawMention, ctx: Context) -> EntityType | None:
+    """A one-word name after "port of", "town of" ... (``place_heads.txt``) is a place ("the port of Saltmarsh")."""
+    if m.type in ("GPE", "LOC") or " " in m.text:
+        return None
+    return "GPE" if ctx.lex.place_of.search(_before(ctx.text(m.field), m, 30)) else None
+
+
+def demonym(m: RawMention, ctx: Context) -> EntityType | None:
+    """A known place plus a demonym ending ("Guatemalan", "Germans", "Iraqi") is MISC, not an organisation."""
+    return "MISC" if m.type in ("ORG", "PERSON") and is_demonym(m.text, ctx.places) else None
+
+
+def is_demonym(word: str, places: frozenset[str] | set[str]) -> bool:
     """True for one word made of a known place plus a demonym ending ("Guatemalan", "Germans", "Iraqi")."""
     if " " in word or not word[:1].isupper():
         return False
@@ -372,11 +350,254 @@ def _demonym(word: str, places: frozenset[str] | set[str]) -> bool:
     return False
 
 
-def _line_of(text: str, offset: int) -> str:
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", offset)
-    return text[start : end if end >= 0 else len(text)]
+def event_name(m: RawMention, ctx: Context) -> EntityType | None:
+    """A name ending in an event or award word (``event_words.txt``: "Lakeport Marathon", "Nobel Prize") is MISC."""
+    if m.type == "MISC" or " " not in m.text:
+        return None
+    return "MISC" if any(m.text.endswith(" " + w) for w in ctx.lex.event_words) else None
 
 
-def _line_has_numbers(text: str, offset: int) -> bool:
-    return len(re.findall(r"\d+", _line_of(text, offset))) >= 2
+def award_object(m: RawMention, ctx: Context) -> EntityType | None:
+    """A name the model took for a location right after a verb of winning (``award_verbs.txt``: "accepted the
+    Golden Lantern", "wins Portovale's Golden Lantern") is an award, MISC; countries and cities stay places."""
+    if m.type != "LOC" or " " not in m.text or m.text.lower() in ctx.lex.countries:
+        return None
+    return "MISC" if ctx.lex.award_before.search(_before(ctx.text(m.field), m, 40)) else None
+
+
+def organisation(m: RawMention, ctx: Context) -> EntityType | None:
+    """A news agency (``news_agencies.txt``) or a name ending in a company suffix ("Jeans Mate Corp") is an ORG."""
+    lex = ctx.lex
+    if m.text in lex.agencies or (" " in m.text and m.text.rsplit(" ", 1)[1] in lex.org_suffixes):
+        return "ORG"
+    return None
+
+
+def team_name(m: RawMention, ctx: Context) -> EntityType | None:
+    """In team-sport stories, a place that is not a country standing next to a score or on a result line names a
+    club ("Leicestershire beat Somerset", "CHICAGO 72 62"); datelines and "in London" stay places."""
+    if not ctx.teams or m.type not in ("GPE", "LOC", "PERSON") or m.label == "NORP":
+        return None
+    text = ctx.text(m.field)
+    lex = ctx.lex
+    if m.text.lower() in lex.countries or _PLACE_BEFORE.search(_before(text, m, 12)):
+        return None
+    after = text[m.end : m.end + 40]
+    if _DATE_AFTER.match(after):  # dateline ("LONDON 1996-08-30", "CHICAGO, Aug 30")
+        return None
+    if m.type == "PERSON":
+        # a person's name next to a score is normal (tennis, golf); only one-word names in result lines
+        named_team = (
+            " " not in m.text
+            and "." not in m.text
+            and bool(_NUMBER_AFTER.match(after))
+            and lex.casing.get(m.text.lower(), m.text)[:1].isupper()
+            and _line_has_numbers(text, m.start)
+        )
+    else:
+        named_team = bool(_NUMBER_AFTER.match(after)) or bool(lex.result_words.search(_line_of(text, m.start)))
+    return "ORG" if named_team else None
+
+
+def given_name(m: RawMention, ctx: Context) -> EntityType | None:
+    """Two or three capitalised words starting with a given name (``given_names.txt``: "Nadia Fortescue") are a
+    person, unless a word marks an organisation, place or event or the last one is a usual lower-case word."""
+    if m.type == "PERSON" or m.label == "NORP":
+        return None
+    words = m.text.split()
+    lex = ctx.lex
+    if not 2 <= len(words) <= 3 or words[0] not in lex.given_names or not all(_NAME_WORD.fullmatch(w) for w in words):
+        return None
+    if any(w in lex.org_suffixes or w in lex.org_heads or w in lex.event_words for w in words):
+        return None
+    if words[-1].lower() in ctx.places or lex.is_usually_lower(words[-1]) or is_shouting(_line_of(ctx.text(m.field), m.start)):
+        return None
+    return "PERSON"
+
+
+TYPE_RULES: tuple[TypeRule, ...] = (
+    TypeRule("dateline", dateline),
+    TypeRule("titled_person", titled_person),
+    TypeRule("place_of", place_of),
+    TypeRule("demonym", demonym),
+    TypeRule("event_name", event_name),
+    TypeRule("award_object", award_object),
+    TypeRule("organisation", organisation),
+    TypeRule("team_name", team_name),
+    TypeRule("given_name", given_name),
+)
+
+
+# ---- document rules -----------------------------------------------------------------------------------------------
+
+
+def _clean_name(line: str, start: int, end: int, lex: Lexicon) -> tuple[int, int]:
+    """Drop leading common or calendar words ("In", "May") from a candidate team name; reject "A.Dale"."""
+    words = list(re.finditer(r"\S+", line[start:end]))
+    while words:
+        w = words[0].group(0)
+        calendar = w in lex.calendar and (len(words) == 1 or words[1].group(0)[:1].isdigit())
+        if calendar or (lex.is_usually_lower(w) and not w.isupper()) or w.isdigit():
+            words.pop(0)
+        else:
+            break
+    if not words or re.fullmatch(r"[A-Z]\.[A-Z][\w']+", words[0].group(0)):
+        return start, start
+    return start + words[0].start(), start + words[-1].end()
+
+
+def team_spans(text: str, lex: Lexicon) -> list[tuple[int, int]]:
+    """Spans of capitalised names followed by a score or after "v"/"AT" on result, table and fixture lines."""
+    spans: list[tuple[int, int]] = []
+    for line_match in re.finditer(r"[^\n]+", text):
+        line = line_match.group(0)
+        if len(re.findall(r"\d+", line)) < 2 and not _FIXTURE.search(line):
+            continue
+        base = line_match.start()
+        for m in (*_NAME_SCORE.finditer(line), *_FIXTURE.finditer(line), *_FIXTURE_HOME.finditer(line)):
+            s, e = _clean_name(line, m.start("name"), m.end("name"), lex)
+            if e > s:
+                spans.append((base + s, base + e))
+    return spans
+
+
+def team_lines(mentions: list[RawMention], sentences: Sequence[Sentence], ctx: Context) -> list[RawMention]:
+    """In team-sport stories (not ``individual_sports.txt``), names on result, table and fixture lines ("Pohang 3
+    Ulsan 2", "May 18 v Worcestershire") are teams: ORG, or LOC for countries (national teams), replacing what the
+    model found there; "A. Dale 69" is a player; full personal names the model found stay people."""
+    if not ctx.teams:
+        return mentions
+    out = list(mentions)
+    for fname in _FIELDS:
+        text = ctx.text(fname)
+        field_sents = [s for s in sentences if s.field == fname]
+        for start, end in team_spans(text, ctx.lex):
+            overlapping = [m for m in out if _overlaps(m, fname, start, end)]
+            if any(m.type == "PERSON" and " " in m.text and m.label != "RULE" for m in overlapping):
+                continue  # "Bob Estes 64": a person the model recognised
+            name = text[start:end]
+            etype: EntityType = (
+                "PERSON" if _INITIAL.match(name) else "LOC" if name.lower() in ctx.lex.countries else "ORG"
+            )
+            out = [m for m in out if m not in overlapping]
+            out.append(RawMention(name, fname, start, end, sentence_index(field_sents, start), etype, "RULE"))
+    return out
+
+
+def athlete_lines(mentions: list[RawMention], sentences: Sequence[Sentence], ctx: Context) -> list[RawMention]:
+    """In individual sports, "Name (Country)" names an athlete and the athlete's country."""
+    if not ctx.sport or ctx.teams:
+        return mentions
+    out = list(mentions)
+    for fname in _FIELDS:
+        text = ctx.text(fname)
+        field_sents = [s for s in sentences if s.field == fname]
+        for hit in _ATHLETE.finditer(text):
+            if hit.group("country").lower() not in ctx.lex.countries:
+                continue
+            s, e = _clean_name(text, hit.start("name"), hit.end("name"), ctx.lex)
+            if e <= s:
+                continue
+            found: list[tuple[int, int, EntityType]] = [(s, e, "PERSON"), (hit.start("country"), hit.end("country"), "LOC")]
+            for a, b, etype in found:
+                out = [m for m in out if not _overlaps(m, fname, a, b)]
+                out.append(RawMention(text[a:b], fname, a, b, sentence_index(field_sents, a), etype, "RULE"))
+    return out
+
+
+def _add_missed(
+    mentions: list[RawMention], sentences: Sequence[Sentence], ctx: Context, pattern: re.Pattern[str],
+    keep: Callable[[str, str, int], bool], etype: EntityType,
+) -> list[RawMention]:
+    added: list[RawMention] = []
+    for fname in _FIELDS:
+        text = ctx.text(fname)
+        field_sents = [s for s in sentences if s.field == fname]
+        for hit in pattern.finditer(text):
+            s, e = hit.span()
+            if any(_overlaps(m, fname, s, e) for m in mentions) or not keep(hit.group(0), text, s):
+                continue
+            added.append(RawMention(hit.group(0), fname, s, e, sentence_index(field_sents, s), etype, "RULE"))
+    return mentions + added
+
+
+def missed_agencies(mentions: list[RawMention], sentences: Sequence[Sentence], ctx: Context) -> list[RawMention]:
+    """News agencies (``news_agencies.txt``) the model missed are organisations."""
+    if ctx.lex.agency_pattern is None:
+        return mentions
+    return _add_missed(mentions, sentences, ctx, ctx.lex.agency_pattern, lambda w, t, s: True, "ORG")
+
+
+def missed_dateline(mentions: list[RawMention], sentences: Sequence[Sentence], ctx: Context) -> list[RawMention]:
+    """The place of a dateline opening the body ("BONN 1996-08-30", "LONDON (Reuters) -"), if the model missed it."""
+    body = ctx.doc.body
+    hit = _DATELINE.match(body, len(body) - len(body.lstrip()))
+    if hit is None or any(_overlaps(m, "body", hit.start(), hit.end()) for m in mentions):
+        return mentions
+    return [*mentions, RawMention(hit.group("place"), "body", hit.start(), hit.end(), 0, "GPE", "RULE")]
+
+
+def missed_acronyms(mentions: list[RawMention], sentences: Sequence[Sentence], ctx: Context) -> list[RawMention]:
+    """Capitalised acronyms the model missed ("FOMC", "KDP") outside capital lines are organisations, unless they
+    are words of ordinary news text ("CEO", "GDP" in ``truecase.tsv``; ``common_acronyms.txt``) or countries."""
+    lex = ctx.lex
+
+    def keep(word: str, text: str, start: int) -> bool:
+        low = word.lower()
+        return (
+            low not in lex.casing
+            and low not in lex.countries
+            and word not in lex.common_acronyms
+            and not is_shouting(_line_of(text, start))
+        )
+
+    return _add_missed(mentions, sentences, ctx, _ACRONYM, keep, "ORG")
+
+
+DOC_RULES: tuple[DocRule, ...] = (
+    DocRule("team_lines", team_lines),
+    DocRule("athlete_lines", athlete_lines),
+    DocRule("missed_agencies", missed_agencies),
+    DocRule("missed_dateline", missed_dateline),
+    DocRule("missed_acronyms", missed_acronyms),
+)
+
+#: Every rule by name.
+_ALL_RULES: tuple[SpanRule | TypeRule | DocRule, ...] = (*SPAN_RULES, *TYPE_RULES, *DOC_RULES)
+RULES: dict[str, SpanRule | TypeRule | DocRule] = {r.name: r for r in _ALL_RULES}
+
+
+@dataclass(frozen=True)
+class NerRules:
+    """Type corrections for mentions the statistical model gets wrong in news text."""
+
+    lexicon: Lexicon
+    span_rules: tuple[SpanRule, ...] = SPAN_RULES
+    type_rules: tuple[TypeRule, ...] = TYPE_RULES
+    doc_rules: tuple[DocRule, ...] = DOC_RULES
+    version: str = RULES_VERSION
+
+    @classmethod
+    def load(cls) -> NerRules:
+        """The declared rules with their reference lists loaded from the data folder."""
+        return cls(Lexicon.load())
+
+    def apply(self, doc: Document, mentions: Sequence[RawMention], sentences: Sequence[Sentence]) -> list[RawMention]:
+        """``mentions`` with corrected spans and types, dropped false positives and added misses, in text order."""
+        ctx = Context.build(doc, mentions, self.lexicon)
+        current = list(mentions)
+        for span_rule in self.span_rules:
+            current = [out for m in current for out in span_rule.run(m, ctx)]
+        typed: list[RawMention] = []
+        for m in current:
+            if m.label != "RULE":
+                for type_rule in self.type_rules:
+                    etype = type_rule.run(m, ctx)
+                    if etype is not None:
+                        m = _ruled(m, etype)
+                        break
+            typed.append(m)
+        for doc_rule in self.doc_rules:
+            typed = doc_rule.run(typed, sentences, ctx)
+        typed.sort(key=lambda m: (m.field != "headline", m.start))
+        return typed

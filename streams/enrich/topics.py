@@ -102,10 +102,12 @@ class TopicModel:
 
     def predict(self, docs: Sequence[Document]) -> list[list[Topic]]:
         """Per document: its topics, confidence descending; always at least the best top-level topic."""
-        if not docs:
-            return []
-        top, sub_logits = self.probabilities(self.embed(docs))
-        return [self._topics(top[i], sub_logits[i]) for i in range(len(docs))]
+        return self.predict_embedded(self.embed(docs)) if docs else []
+
+    def predict_embedded(self, embeddings: np.ndarray) -> list[list[Topic]]:
+        """:meth:`predict` for documents already embedded with :meth:`embed`."""
+        top, sub_logits = self.probabilities(embeddings)
+        return [self._topics(top[i], sub_logits[i]) for i in range(len(embeddings))]
 
     def _topics(self, top: np.ndarray, sub_logits: np.ndarray) -> list[Topic]:
         best = int(top.argmax())

@@ -8,7 +8,9 @@ else function words (``data/function_words.txt``) are lower-cased and other word
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from streams.enrich import resources
 
@@ -20,8 +22,12 @@ _UPPER_SHARE = 0.8
 
 
 @cache
-def _lexicon() -> dict[str, str]:
-    return {k.lower(): v for k, v in resources.mapping("truecase.tsv").items()}
+def casing() -> Mapping[str, str]:
+    """The usual casing of words in news text (``data/truecase.tsv``): lower-cased word -> cased form.
+
+    Built once per process and shared read-only by recasing, the NER post-rules, clustering and the pipeline.
+    """
+    return MappingProxyType({k.lower(): v for k, v in resources.mapping("truecase.tsv").items()})
 
 
 @cache
@@ -40,7 +46,7 @@ def is_shouting(line: str) -> bool:
 
 def _recase_word(word: str, first: bool) -> str:
     low = word.lower()
-    known = _lexicon().get(low)
+    known = casing().get(low)
     if known is not None:
         cased = known
     elif low in _function_words():

@@ -41,60 +41,41 @@ class ModelUnavailable(Exception):
 
 
 class _Models:
-    """Loads each enrichment model on first use, once, and shares it between tasks."""
+    """Builds each stage on first use, once (its model is shared by every task that needs it)."""
 
     def __init__(self) -> None:
         from streams.config import get_settings
 
         # The worker's settings (WIRESTREAM_STANCE_MAX_* and the rest) apply here too, so speed is measured as
-        # deployed; the stages themselves are switched per task by enricher().
+        # deployed; the stages themselves are chosen per task by enricher().
         config = get_settings().enrich_config()
         self.config = replace(config, stance_max_entities=max(config.stance_max_entities, 1))
-        self._loaded: dict[str, Any] = {}
+        self._stages: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
         self._failed: dict[str, str] = {}
 
-    def _get(self, name: str) -> Any:
+    def stage(self, name: str, **overrides: Any) -> Any:
+        """The built stage ``name`` (with config ``overrides``); raises :class:`ModelUnavailable` if it cannot load."""
+        from streams.enrich.stages import UnknownStageError, build_stages
+
+        key = (name, tuple(sorted(overrides.items())))
         if name in self._failed:
             raise ModelUnavailable(self._failed[name])
-        if name not in self._loaded:
+        if key not in self._stages:
             try:
-                self._loaded[name] = self._load(name)
-            except (ImportError, FileNotFoundError, OSError) as exc:
+                (self._stages[key],) = build_stages(replace(self.config, **overrides), [name])
+            except (ImportError, FileNotFoundError, OSError, UnknownStageError) as exc:
                 self._failed[name] = f"{name} model unavailable: {type(exc).__name__}: {exc}"
                 raise ModelUnavailable(self._failed[name]) from exc
-        return self._loaded[name]
+        return self._stages[key]
 
-    def _load(self, name: str) -> Any:
-        cfg = self.config
-        if name == "entities":
-            from streams.enrich.entities import EntityRecognizer
-
-            return EntityRecognizer.load(cfg.spacy_model, threads=cfg.threads)
-        if name == "topics":
-            from streams.enrich.topics import TopicModel
-
-            return TopicModel.load(cfg.topics_model_dir, threads=cfg.threads)
-        from streams.enrich.stance import StanceModel
-
-        return StanceModel.load(cfg.stance_model_dir, threads=cfg.threads)
-
-    def enricher(self, stages: Sequence[str]) -> Any:
-        """An :class:`Enricher` over the shared models with only ``stages`` on (same code path as the worker)."""
+    def enricher(self, stages: Sequence[str], **overrides: Any) -> Any:
+        """An :class:`Enricher` running ``stages`` (same code path as the worker) over the shared models."""
         from streams.enrich.pipeline import Enricher
 
-        on = set(stages)
-        config = replace(self.config, entities="entities" in on, topics="topics" in on, stance="stance" in on)
-        if on == {"entities"}:
-            config = replace(config, max_entities=1_000_000)  # scoring NER: keep every entity
-        return Enricher(
-            config,
-            self._get("entities") if on & {"entities", "stance"} else None,
-            self._get("topics") if "topics" in on else None,
-            self._get("stance") if "stance" in on else None,
-        )
+        return Enricher([self.stage(n, **overrides) for n in stages], replace(self.config, **overrides))
 
     def model_versions(self) -> dict[str, str]:
-        return {k: str(getattr(v, "version", "?")) for k, v in self._loaded.items()}
+        return {stage.name: str(stage.version) for stage in self._stages.values()}
 
 
 def _missing(data_dir: Path, task: str) -> str | None:
@@ -154,23 +135,23 @@ def _run_task(
         from streams.eval.ner import enricher_predictor, evaluate_ner
 
         return evaluate_ner(
-            data_dir, enricher_predictor(models.enricher(["entities"])), limit=limit, predictions_dir=predictions_dir
+            data_dir, enricher_predictor(models.enricher(["entities"], max_entities=1_000_000)), limit=limit, predictions_dir=predictions_dir
         )
     if task == "stance":
         from streams.eval.stance import evaluate_stance
 
-        return evaluate_stance(data_dir, models._get("stance"), limit, predictions_dir)
+        return evaluate_stance(data_dir, models.stage("stance").model, limit, predictions_dir)
     if task == "topics":
         from streams.eval.topics import evaluate_topics
 
-        return evaluate_topics(data_dir, models._get("topics"), limit, predictions_dir)
+        return evaluate_topics(data_dir, models.stage("topics").model, limit, predictions_dir)
     if task == "speed":
         from streams.eval.speed import measure_speed
 
-        stages = ["entities"]
-        for stage in ("topics", "stance"):
+        stages = []
+        for stage in models.config.stages:
             try:
-                models._get(stage)
+                models.stage(stage)
                 stages.append(stage)
             except ModelUnavailable as exc:
                 print(f"eval: speed measured without {stage}: {exc}", file=sys.stderr)
@@ -181,7 +162,7 @@ def _run_task(
             "speed.stance_max_entities": float(models.config.stance_max_entities),
             "speed.stance_max_sentences": float(models.config.stance_max_sentences),
         }
-        return {**found, **knobs, "speed.full_pipeline": float(len(stages) == 3)}
+        return {**found, **knobs, "speed.full_pipeline": float(len(stages) == len(models.config.stages))}
     raise ValueError(task)
 
 

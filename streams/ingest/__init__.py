@@ -118,6 +118,7 @@ def _to_story(fields: StoryFields, source_format: SourceFormat, received_at: dat
             id=fields.id or content_id(headline, body, fields.dateline_date),
             version=fields.version,
             headline=headline,
+            headline_derived=fields.headline_derived,
             body=body,
             dateline_date=fields.dateline_date,
             language=language,

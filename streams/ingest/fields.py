@@ -19,6 +19,7 @@ class StoryFields:
     headline: str
     body: str
     id: str | None = None
+    headline_derived: bool = False  # the format has no headline: it is the body's first sentence
     version: int = 1
     dateline_date: date | None = None
     language: str | None = None

@@ -31,4 +31,4 @@ def parse(text: str, ctx: ParseContext) -> StoryFields:
     dateline = date_from(raw_date, "date")
     body = normalize_body(text[header.end() :])
     ctx.deadline.check("plaintext")
-    return StoryFields(headline=derive_headline(body), body=body, dateline_date=dateline)
+    return StoryFields(headline=derive_headline(body), body=body, dateline_date=dateline, headline_derived=True)

@@ -5,10 +5,11 @@ Every call honours the connection and security settings of :meth:`Settings.kafka
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaAdminClient, TopicPartition
@@ -20,6 +21,44 @@ from streams.topics import Topics
 
 #: CreateTopics error code of an existing topic: creation is idempotent.
 _TOPIC_ALREADY_EXISTS = 36
+
+
+class BrokerUnreachable(ConnectionError):
+    """No broker of ``bootstrap`` answered within ``waited_s`` seconds."""
+
+    def __init__(self, bootstrap: str, waited_s: float, cause: object = None) -> None:
+        self.bootstrap, self.waited_s, self.cause = bootstrap, waited_s, cause
+        super().__init__(f"cannot reach the Kafka broker at {bootstrap} after {waited_s:.0f} s")
+
+
+@contextmanager
+def quiet_kafka_logs(level: int = logging.CRITICAL) -> Iterator[None]:
+    """Silence kafka-python's per-attempt connection errors meanwhile (the caller reports the outcome once)."""
+    logger = logging.getLogger("kafka")
+    previous = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def check_broker(settings: Settings, timeout_s: float | None = None) -> None:
+    """Raise :class:`BrokerUnreachable` unless the cluster answers within ``timeout_s`` (``WIRESTREAM_KAFKA_TIMEOUT_S``)."""
+    timeout_s = settings.kafka_timeout_s if timeout_s is None else timeout_s
+    with quiet_kafka_logs():
+        try:
+            wait_for_broker(settings, timeout=timeout_s, poll_s=0.25)
+        except TimeoutError as exc:
+            raise BrokerUnreachable(settings.kafka_bootstrap, timeout_s, exc.__cause__ or exc) from None
+
+
+def faust_internal_topics(settings: Settings) -> dict[str, int]:
+    """Topics Faust itself subscribes to, with their partition counts (the assignor's leader topic, 1 partition).
+
+    The app runs with ``topic_allow_declare=False``, so Faust would not create them and logs an ERROR at every start.
+    """
+    return {f"{settings.app_id}-__assignor-__leader": 1}
 
 
 @contextmanager
@@ -40,34 +79,39 @@ def admin_client(settings: Settings, *, timeout_s: float = 30.0) -> Iterator[Kaf
 
 @dataclass(frozen=True, slots=True)
 class EnsuredTopics:
-    """What :func:`ensure_topics` found: every name asked for, and those it had to create."""
+    """What :func:`ensure_topics` found: every name asked for, those it had to create, and Faust's internal ones."""
 
     names: list[str]
     created: list[str]
+    internal: list[str] = field(default_factory=list)  # Faust's own topics ensured alongside (default names only)
 
 
 def ensure_topics(settings: Settings, names: Sequence[str] | None = None, *, timeout_s: float = 30.0) -> EnsuredTopics:
     """Create the topics among ``names`` (default: :meth:`Topics.all`) that are missing.
 
     New topics get ``Settings.partitions`` and ``Settings.replication_factor``; existing ones are kept as they are.
+    With the default names, :func:`faust_internal_topics` are ensured too (reported in ``internal``, not ``names``).
     Returns once every one of them has a leader for each partition.
     """
+    internal = faust_internal_topics(settings) if names is None else {}
     names = list(dict.fromkeys(names if names is not None else Topics.of(settings).all()))
-    spec = {"num_partitions": settings.partitions, "replication_factor": settings.replication_factor}
+    wanted = [*names, *(name for name in internal if name not in names)]
     with admin_client(settings, timeout_s=timeout_s) as admin:
         existing = set(admin.list_topics())
-        missing = [name for name in names if name not in existing]
+        missing = [name for name in wanted if name not in existing]
         if missing:
-            result = admin.create_topics(
-                {name: dict(spec) for name in missing}, timeout_ms=int(timeout_s * 1000), raise_errors=False
-            )
+            specs = {
+                name: {"num_partitions": internal.get(name, settings.partitions), "replication_factor": settings.replication_factor}
+                for name in missing
+            }
+            result = admin.create_topics(specs, timeout_ms=int(timeout_s * 1000), raise_errors=False)
             for topic in result["topics"]:
                 code = topic["error_code"]
                 if code not in (0, _TOPIC_ALREADY_EXISTS):
                     error = for_code(code)
                     raise error(f"creating topic {topic['name']!r}: {topic.get('error_message') or error.__name__}")
-        admin.wait_for_topics(names, timeout_ms=int(timeout_s * 1000))
-    return EnsuredTopics(names, missing)
+        admin.wait_for_topics(wanted, timeout_ms=int(timeout_s * 1000))
+    return EnsuredTopics(names, [name for name in missing if name in names], list(internal))
 
 
 def partitions_of(admin: KafkaAdminClient, topic: str) -> list[int]:

@@ -80,6 +80,7 @@ class BrokerStatus:
     version: str | None
     home: Path
     detail: str
+    log_file: Path | None = None  # the broker's server.log
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,10 +341,11 @@ def status(settings: Settings) -> BrokerStatus:
         detail = f"not running (stale pid {stale})" if stale is not None else "not running"
         if _port_open(settings.kafka_port):
             detail += f"; port {settings.kafka_port} is used by another process"
-        return BrokerStatus(False, None, settings.kafka_port, version, settings.home, detail)
+        return BrokerStatus(False, None, settings.kafka_port, version, settings.home, detail, paths.logs / "server.log")
     if not _port_open(settings.kafka_port):
-        return BrokerStatus(False, pid, settings.kafka_port, version, settings.home, "process alive, port closed")
-    return BrokerStatus(True, pid, settings.kafka_port, version, settings.home, "running")
+        return BrokerStatus(False, pid, settings.kafka_port, version, settings.home, "process alive, port closed",
+                            paths.logs / "server.log")  # fmt: skip
+    return BrokerStatus(True, pid, settings.kafka_port, version, settings.home, "running", paths.logs / "server.log")
 
 
 def _stop_pid(pid: int, timeout_s: float) -> None:
@@ -369,14 +371,15 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def down(settings: Settings, *, timeout_s: float = 30.0) -> None:
-    """Stop the broker (SIGTERM, then SIGKILL after ``timeout_s``); a no-op when it is not running."""
+def down(settings: Settings, *, timeout_s: float = 30.0) -> int | None:
+    """Stop the broker (SIGTERM, then SIGKILL after ``timeout_s``); returns its pid, or None when it was not running."""
     paths = BrokerPaths.of(settings)
     with _locked(paths):
         pid = _running_pid(paths, settings)
         if pid is not None:
             _stop_pid(pid, timeout_s)
         paths.pid_file.unlink(missing_ok=True)
+    return pid
 
 
 def _start(paths: BrokerPaths, settings: Settings) -> int:

@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from worker_fixture import WorkerHandle, launch_worker
 
-from bench.procs import free_port
-from streams.cli.demo import stop_worker
+from streams.cli.harness import WorkerProcess, free_port, start_worker
 from streams.config import Settings
 
 
@@ -20,10 +18,10 @@ def worker_settings(unique_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def running_worker(worker_settings: Settings, tmp_path: Path) -> Iterator[WorkerHandle]:
-    """A `wirestream worker` subprocess consuming this test's raw topic (stopped after the test)."""
-    handle = launch_worker(worker_settings, tmp_path / "worker.log")
+def running_worker(worker_settings: Settings, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """A `wirestream worker` subprocess consuming this test's raw topic, ready (stopped after the test)."""
+    worker = start_worker(worker_settings, tmp_path / "worker.log", ready_timeout_s=300)
     try:
-        yield handle
+        yield worker
     finally:
-        stop_worker(handle.proc)
+        worker.terminate()

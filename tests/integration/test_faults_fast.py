@@ -15,7 +15,7 @@ from faults.cases import (
     graceful_shutdown,
     poison_input,
     run_case,
-    stage_fault_spec,
+    stage_fault_overrides,
     worker_killed,
 )
 from faults.env import FaultEnv
@@ -74,7 +74,8 @@ def test_poison_mix_is_dead_lettered_with_reasons(fault_env: FaultEnv) -> None:
 
 
 def test_failing_stage_dead_letters_only_that_story(fault_env: FaultEnv) -> None:
-    result = run_case(fault_env, "stage", failing_stage(SMALL), print, fault_inject=stage_fault_spec(), enrich_timeout_s=SMALL.stage_timeout_s)
+    overrides = stage_fault_overrides(SMALL.stage_timeout_s)  # faults.inject:wrap around every stage, via env
+    result = run_case(fault_env, "stage", failing_stage(SMALL), print, **overrides)
     _assert_passed(result)
     assert result.rec.reasons == {"enrich_failed": 2}  # stories 7 and 23 raise in "topics"; stage checked by reconcile
     assert result.rec.unique == SMALL.stage_stories - 2

@@ -180,7 +180,7 @@ def test_second_broker_restarts_after_a_crash(kafka_settings: Settings, kafka_ja
         }
     )
     try:
-        first = kafka_local.up(other, iptc_slugs=["sport"], jars_home=kafka_jars_home, wait_s=180)
+        first = kafka_local.up(other, topics=[Topics.of(other).iptc("sport")], jars_home=kafka_jars_home, wait_s=180)
         assert first.started
         again = kafka_local.up(other, topics=(), jars_home=kafka_jars_home)
         assert (again.started, again.pid) == (False, first.pid)

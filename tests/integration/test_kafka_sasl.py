@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,9 +9,10 @@ import pytest
 from pydantic import SecretStr
 
 from faults.cases import as_outgoing
-from faults.env import FaultEnv, free_port
+from faults.env import FaultEnv
 from faults.reconcile import OutputReader, Pusher, reconcile, wait_accounted
 from faults.stories import valid_stories
+from streams.cli.harness import Metrics, free_port, metrics_text
 from streams.config import Settings
 from streams.kafka import local as kafka_local
 from streams.kafka.admin import ensure_topics
@@ -60,8 +60,8 @@ def test_worker_enriches_through_sasl_listener(sasl_broker: tuple[Settings, Sett
         assert wait_accounted(reader, pusher.sent, timeout_s=120), worker.log_tail()
         rec = reconcile(pusher.sent, reader.outputs)
         assert rec.ok and rec.unique == len(stories), rec.problems
-        page = urllib.request.urlopen(f"http://127.0.0.1:{worker.settings.metrics_port}/metrics", timeout=5).read().decode()
-        assert "wirestream_stories_enriched_total 6.0" in page
+        page = metrics_text(worker.settings, timeout=5) or ""
+        assert Metrics.parse(page).total("wirestream_stories_enriched_total") == len(stories)
         for secret_or_text in (PASSWORD, USER, stories[0].story_id, stories[0].body[:30]):
             assert secret_or_text not in page
         assert PASSWORD not in worker.log_tail(200_000)  # never logged either

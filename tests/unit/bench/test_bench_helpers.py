@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bench.corpus import SourceText, compose_body, load_seeds, make_corpus, mixed_corpus
-from bench.stats import bucket_quantile, completion_rate, histogram_buckets, percentile, rate_in_window, sub_buckets
+from bench.stats import add_buckets, bucket_quantile, completion_rate, percentile, rate_in_window, sub_buckets
+from streams.cli.harness import Metrics
 from streams.ingest import parse_message
 
 SOURCES = [
@@ -53,8 +54,9 @@ wirestream_stage_duration_seconds_bucket{le="0.1",stage="parse"} 9.0
 
 
 def test_histogram_parse_diff_and_quantile() -> None:
-    after = histogram_buckets(METRICS, "wirestream_freshness_seconds")
+    after = Metrics.parse(METRICS).buckets("wirestream_freshness_seconds")
     assert after == {0.1: 1.0, 0.5: 3.0, 1.0: 4.0, math.inf: 4.0}
+    assert add_buckets(after, {0.1: 1.0, 2.0: 1.0}) == {0.1: 2.0, 0.5: 3.0, 1.0: 4.0, 2.0: 1.0, math.inf: 4.0}
     before = {0.1: 1.0, 0.5: 1.0, 1.0: 1.0, math.inf: 1.0}
     window = sub_buckets(after, before)
     assert window == {0.1: 0.0, 0.5: 2.0, 1.0: 3.0, math.inf: 3.0}

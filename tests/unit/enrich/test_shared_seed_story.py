@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(not SHARED_SEED.is_file(), reason=f"{SHARED_SEED
 def enrichment() -> Enrichment:
     story = parse_message(SHARED_SEED.read_bytes(), received_at=datetime.now(UTC))
     assert story.source_format == "plaintext"
-    doc = Document(id=story.id, headline=story.headline, body=story.body, language=story.language)
+    doc = Document.of_story(story)
     result = Enricher.load().enrich_batch([doc])[0]
     assert isinstance(result, Enrichment), result
     return result

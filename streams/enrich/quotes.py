@@ -1,0 +1,431 @@
+"""Who said what: quotations and reported speech of a story, attributed to its entities.
+
+Rule-based and deterministic. Per field, quoted spans are found first (:func:`quote_patterns.quote_spans`) and
+masked, so cue words inside quotes never count; each sentence is then matched against the attribution patterns:
+
+* postposed: ``“Q,” Harris said.`` / ``“Q,” said Harris.`` / ``The plan failed, officials said.``
+  (a following ``“Q2.”`` sentence of the same paragraph, or ``, “Q2.”`` after the cue, joins the content);
+* preposed: ``Harris said (that) …``, ``Harris told reporters (that) …``, ``Harris said: “Q.”``;
+* ``according to X``, before or after the content; participles (``…, adding that …``) take the clause's speaker.
+
+The kind follows the PolNeAR heuristic on the content: ``direct`` when it opens and closes with quote marks,
+``mixed`` when it holds one, else ``indirect``. Speakers are resolved by :func:`resolve_speakers`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from schemas.models import Entity, Quote, QuoteKind, TextField
+from streams.enrich.document import Document
+from streams.enrich.quote_patterns import (
+    CLOSING_MARKS,
+    MASK,
+    OPENING_MARKS,
+    CuePatterns,
+    Span,
+    inside,
+    masked,
+    patterns,
+    quote_spans,
+    sentences,
+)
+
+_TOKEN = re.compile(r"[\w\u00a7][\w'\u2019.&\u00a7-]*")
+_WORD = re.compile(r"\w[\w'\u2019.&-]*")
+_MAX_SPEAKER_TOKENS = 7
+_PREPOSITIONS = frozenset({"of", "for", "at", "with", "from", "by"})
+_SKIP_AFTER_CUE = re.compile(
+    r"(?:\s*,?\s*(?:(?:on|last|this|late|early)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:\s+(?:night|morning|afternoon|evening))?"
+    r"|\s*,?\s*(?:yesterday|today|tonight|earlier|recently|later|last\s+(?:week|month|year|night)|this\s+week)"
+    r"|\s*,?\s*(?:in|on|during|at|via)\s+(?:a|an|his|her|their|its|the)\s+(?:[\w'\u2019-]+\s+){0,3}?"
+    r"(?:statement|interview|speech|letter|e-?mail|post|tweet|op-ed|appearance|release|call|conference|rally|briefing|debate|memo)"
+    r"(?:\s+(?:with|on|to|at)\s+[A-Z][\w.&'\u2019-]*(?:\s+[A-Z][\w.&'\u2019-]*)*)?"
+    r"|\s+(?:also|then|later|further|again))*",
+    re.IGNORECASE,
+)
+_THAT = re.compile(r"\s*[:,]?\s*(?:that\s+)?", re.IGNORECASE)
+_LISTENER_THAT = re.compile(r"(?:\s+[\w.'\u2019&-]+){1,8}?\s+that\s+")
+_LISTENER = re.compile(r"\s+(?:(?:the|a|an|his|her|their)\s+)?(?:(?:[A-Z][\w.&'\u2019-]*\s+)+|[a-z]+\s+)")
+_CONNECTOR = re.compile(r"^(?:but|and|so|yet|still|instead)\s*,?\s+", re.IGNORECASE)
+_POSTPOSED_END = (",", MASK, "\u2014", "\u2013", "-", "?", "!", ":")
+_BASE_CONFIDENCE: dict[QuoteKind, float] = {"direct": 0.95, "mixed": 0.85, "indirect": 0.75}
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """One attribution found in a field, before speaker resolution (offsets into that field's text)."""
+
+    field: TextField
+    fragments: tuple[Span, ...]
+    cue: Span
+    speaker: Span | None
+
+    @property
+    def start(self) -> int:
+        return self.fragments[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.fragments[-1][1]
+
+    def content(self, text: str) -> str:
+        """The content: its fragments joined by one space."""
+        return " ".join(text[s:e] for s, e in self.fragments)
+
+
+def quote_kind(content: str) -> QuoteKind:
+    """``direct`` / ``mixed`` / ``indirect`` by the quote marks of ``content`` (the PolNeAR heuristic)."""
+    t = content.strip()
+    if t.startswith(("\u201c", '"', "''", "``", "\u00ab", "\u2018")) and t.endswith(("\u201d", '"', "''", "\u00bb", "\u2019")):
+        return "direct"
+    if any(q in t for q in ("\u201c", "\u201d", '"', "''", "``", "\u00ab", "\u00bb")):
+        return "mixed"
+    return "indirect"
+
+
+# --------------------------------------------------------------------------- speaker phrases
+
+
+def _speaker_before(m: str, pos: int, pats: CuePatterns) -> Span | None:
+    """The speaker phrase ending right before ``pos`` of the masked sentence ``m`` (relative offsets)."""
+    tokens = list(_TOKEN.finditer(m, 0, pos))
+    picked: list[re.Match[str]] = []
+    gap_end = pos
+    for tok in reversed(tokens):
+        if m[tok.end() : gap_end].strip() or MASK in tok.group():
+            break
+        word = tok.group().lower()
+        if word in pats.pronouns:
+            if not picked:
+                picked.append(tok)
+            break
+        if word in pats.stops or len(picked) >= _MAX_SPEAKER_TOKENS:
+            break
+        picked.append(tok)
+        gap_end = tok.start()
+    while picked and picked[-1].group().lower() in _PREPOSITIONS:
+        picked.pop()
+    if not picked:
+        return None
+    return picked[-1].start(), picked[0].end()
+
+
+def _speaker_after(m: str, pos: int, pats: CuePatterns) -> Span | None:
+    """The speaker phrase starting right after ``pos`` of the masked sentence ``m`` (``…, said Harris``)."""
+    picked: list[re.Match[str]] = []
+    gap_start = pos
+    for tok in _TOKEN.finditer(m, pos):
+        if m[gap_start : tok.start()].strip() or MASK in tok.group():
+            break
+        word = tok.group().lower()
+        if word in pats.pronouns and not picked:
+            return tok.start(), tok.end()
+        if word in pats.stops or len(picked) >= _MAX_SPEAKER_TOKENS:
+            break
+        picked.append(tok)
+        gap_start = tok.end()
+        if tok.group().endswith(".") and tok.group().lower().rstrip(".") not in ("mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "u.s"):
+            break
+    while picked and picked[-1].group().lower() in _PREPOSITIONS:
+        picked.pop()
+    if not picked or not (picked[0].group()[0].isupper() or picked[0].group().lower() in ("the", "a", "an")):
+        return None
+    end = picked[-1].end()
+    if m[end - 1] == "." and not picked[-1].group().lower().rstrip(".") in ("mr", "mrs", "ms", "dr", "jr", "sr"):
+        end -= 1
+    return picked[0].start(), end
+
+
+# --------------------------------------------------------------------------- content spans
+
+
+def _has_content(m: str, start: int, end: int) -> bool:
+    seg = m[start:end]
+    return MASK in seg or len(_WORD.findall(seg)) >= 2
+
+
+def _trim(m: str, start: int, end: int) -> Span:
+    """Trim spaces, a leading connector and trailing separators (never a closing quote mark)."""
+    while start < end and m[start].isspace():
+        start += 1
+    if (c := _CONNECTOR.match(m, start, end)) is not None and c.end() < end:
+        start = c.end()
+    while end > start and (m[end - 1].isspace() or m[end - 1] in ",;:\u2014\u2013-."):
+        end -= 1
+    return start, end
+
+
+def _forward_start(m: str, pos: int, cue: str, pats: CuePatterns) -> int:
+    """Where the content starts after a preposed cue ending at ``pos`` (time phrases, listener, ``that`` skipped)."""
+    pos = _SKIP_AFTER_CUE.match(m, pos).end()  # type: ignore[union-attr]
+    if cue.lower() in pats.listeners:
+        if (t := _LISTENER_THAT.match(m, pos)) is not None and MASK not in t.group() and "," not in t.group():
+            return t.end()
+        if (lst := _LISTENER.match(m, pos)) is not None and lst.group().strip().lower() not in ("that", "the"):
+            pos = lst.end() - 1
+            pos = _SKIP_AFTER_CUE.match(m, pos).end()  # type: ignore[union-attr]
+    return _THAT.match(m, pos).end()  # type: ignore[union-attr]
+
+
+def _extend_over_quotes(quotes: list[Span], start: int, end: int) -> Span:
+    """Widen a content span whose ends fall inside a quoted span (multi-paragraph quotes) to the whole quote."""
+    q = inside(quotes, start + 1)
+    if q is not None and q[0] < start:
+        start = q[0]
+    q = inside(quotes, end - 1)
+    if q is not None and q[1] > end:
+        end = q[1]
+    return start, end
+
+
+def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: CuePatterns) -> list[tuple[Span, Span, Span | None]]:
+    """``(content, cue, speaker)`` spans (absolute offsets) of the sentence ``text[start:end]``."""
+    m = masked(text, quotes, start, end)
+    events: list[tuple[int, str, re.Match[str]]] = []
+    events += [(c.start("cue"), "cue", c) for c in pats.cue.finditer(m)]
+    events += [(c.start("cue"), "according", c) for c in pats.according.finditer(m)]
+    events += [(c.start("cue"), "participle", c) for c in pats.participle.finditer(m)]
+    events.sort(key=lambda e: e[0])
+    found: list[tuple[Span, Span, Span | None]] = []
+    consumed = 0
+    last_speaker: Span | None = None
+    for _, kind, c in events:
+        cs, ce = c.span("cue")
+        if cs < consumed:
+            continue
+        cue_span = (cs, ce)
+        content: Span | None = None
+        speaker: Span | None = None
+        if kind == "according":
+            speaker = _speaker_after(m, ce, pats)
+            if speaker is None:
+                continue
+            head = m[consumed:cs].strip()
+            if not head or _CONNECTOR.match(head + " ") or head.lower() in ("but", "and"):
+                comma = m.find(",", speaker[1])
+                if comma != -1 and _has_content(m, comma + 1, len(m)):
+                    content = _trim(m, comma + 1, len(m))
+            elif _has_content(m, consumed, cs):
+                content = _trim(m, consumed, cs)
+            if content is None:
+                continue
+            consumed = max(content[1], speaker[1])
+        elif kind == "participle":
+            if last_speaker is None:
+                continue
+            speaker = last_speaker
+            content_start = _forward_start(m, ce, c.group("cue"), pats)
+            if not _has_content(m, content_start, len(m)):
+                continue
+            content = _trim(m, content_start, len(m))
+            consumed = len(m)
+        else:
+            ms = c.start("mods") if c.group("mods") else cs
+            speaker = _speaker_before(m, ms, pats)
+            before = m[consumed : speaker[0] if speaker else ms].rstrip()
+            if speaker is not None and before.endswith(_POSTPOSED_END) and _has_content(m, consumed, len(before) + consumed):
+                content = _trim(m, consumed, consumed + len(before))
+                consumed = ce
+            elif speaker is not None and (not before or before[-1].isalnum() or before.endswith(",")):
+                content_start = _forward_start(m, ce, c.group("cue"), pats)
+                if not _has_content(m, content_start, len(m)):
+                    continue
+                content = _trim(m, content_start, len(m))
+                consumed = len(m)
+            elif speaker is None and m[consumed:ms].rstrip().endswith(_POSTPOSED_END):
+                speaker = _speaker_after(m, ce, pats)
+                if speaker is None or not _has_content(m, consumed, ms):
+                    continue
+                content = _trim(m, consumed, ms)
+                consumed = speaker[1]
+            else:
+                continue
+        if content is None or content[1] <= content[0]:
+            continue
+        last_speaker = speaker
+        found.append(((start + content[0], start + content[1]), (start + cue_span[0], start + cue_span[1]), (start + speaker[0], start + speaker[1]) if speaker else None))
+    return found
+
+
+def _pure_quote(text: str, quotes: list[Span], start: int, end: int) -> Span | None:
+    """The quoted span that is the whole of ``text[start:end]`` (give or take a final mark), if any."""
+    q = inside(quotes, start + 1)
+    if q is None or q[0] != start:
+        return None
+    rest = text[q[1] : end].strip()
+    return q if rest in ("", ".", ",") else None
+
+
+def find_attributions(text: str, field: TextField = "body") -> list[Attribution]:
+    """Every attribution of ``text`` (one field), in text order."""
+    pats = patterns()
+    quotes = quote_spans(text)
+    sents = _merge_tails(text, sentences(text, quotes), pats)
+    out: list[Attribution] = []
+    for k, (s, e) in enumerate(sents):
+        for content, cue, speaker in _attributions_in(text, s, e, quotes, pats):
+            fragments = [_extend_over_quotes(quotes, *content)]
+            if text[content[0] : content[0] + 2].startswith(OPENING_MARKS) and cue[0] > content[1]:
+                # ``“A,” he said, “B.”`` then ``“C.”`` sentences of the same paragraph join the content
+                tail = _after_cue_quote(text, quotes, max(speaker[1] if speaker else 0, cue[1]), e)
+                if tail is not None:
+                    fragments.append(tail)
+                for s2, e2 in sents[k + 1 :]:
+                    if "\n" in text[fragments[-1][1] : s2] or (q := _pure_quote(text, quotes, s2, e2)) is None:
+                        break
+                    fragments.append(q)
+            out.append(Attribution(field, tuple(fragments), cue, speaker))
+    return out
+
+
+def _after_cue_quote(text: str, quotes: list[Span], pos: int, end: int) -> Span | None:
+    rest = text[pos:end]
+    stripped = rest.lstrip(" ,;:")
+    if not stripped.startswith(OPENING_MARKS):
+        return None
+    q = inside(quotes, pos + len(rest) - len(stripped) + 1)
+    return q if q is not None and text[q[1] : end].strip() in ("", ".") else None
+
+
+def _merge_tails(text: str, sents: list[Span], pats: CuePatterns) -> list[Span]:
+    """Join ``Harris said.`` to the sentence before when that one ends with a closing quote (``“Stop!” Harris said.``)."""
+    out: list[Span] = []
+    for s, e in sents:
+        if out:
+            ps, pe = out[-1]
+            seg = text[s:e]
+            if (
+                text[pe - 1 : pe] in CLOSING_MARKS
+                and "\n" not in text[pe:s]
+                and len(seg) < 80
+                and (c := pats.cue.search(seg)) is not None
+                and not any(ch in seg[: c.start()] for ch in ",;:")
+                and len(_WORD.findall(seg[: c.start()])) <= 4
+            ):
+                out[-1] = (ps, e)
+                continue
+        out.append((s, e))
+    return out
+
+
+# --------------------------------------------------------------------------- speakers
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    rank: int  # 0 headline, 1 body
+    start: int
+    end: int
+    text: str
+    entity: Entity
+
+
+_FIELD_RANK: dict[str, int] = {"headline": 0, "body": 1}
+
+
+def _mentions(entities: Sequence[Entity], quotes: dict[str, list[Span]]) -> list[_Mention]:
+    out = [
+        _Mention(_FIELD_RANK[m.field], m.start, m.end, m.text, e)
+        for e in entities
+        for m in e.mentions
+        if inside(quotes.get(m.field, []), m.start) is None
+    ]
+    out.sort(key=lambda x: (x.rank, x.start))
+    return out
+
+
+def _last_word(text: str) -> str:
+    words = [w for w in _WORD.findall(text) if w[0].isupper()]
+    return words[-1].lower().rstrip(".").removesuffix("\u2019s").removesuffix("'s") if words else ""
+
+
+def _before(mentions: list[_Mention], rank: int, pos: int, types: Sequence[str]) -> list[_Mention]:
+    """Mentions of ``types`` before ``pos`` of field ``rank`` (the body also sees the headline), latest first."""
+    return [x for x in reversed(mentions) if x.entity.type in types and (x.rank < rank or (x.rank == rank and x.end <= pos))]
+
+
+def resolve_speaker(
+    text: str, rank: int, span: Span, mentions: list[_Mention], pats: CuePatterns
+) -> tuple[Entity | None, str]:
+    """The entity a speaker span resolves to (or None) and how: ``mention``, ``name``, ``pronoun``, ``title``."""
+    s, e = span
+    phrase = text[s:e]
+    lower = phrase.lower()
+    hits = [x for x in mentions if x.rank == rank and x.start < e and x.end > s]
+    if hits:
+        hits.sort(key=lambda x: (x.entity.type != "PERSON", -(min(e, x.end) - max(s, x.start))))
+        return hits[0].entity, "mention"
+    if lower in pats.pronouns:
+        types = pats.pronouns[lower]
+        previous = _before(mentions, rank, s, types)
+        if lower == "who":
+            previous = [x for x in previous if x.rank == rank and s - x.end <= 40]
+        for t in types:  # the first listed type is the most likely one
+            for x in previous:
+                if x.entity.type == t:
+                    return x.entity, "pronoun"
+        return None, "unresolved"
+    if last := _last_word(phrase):
+        named = [x for x in reversed(mentions) if _last_word(x.text) == last or _last_word(x.entity.name) == last]
+        if named:
+            named.sort(key=lambda x: x.entity.type != "PERSON")
+            return named[0].entity, "name"
+    words = lower.replace("-", " ")
+    if not lower.startswith(("a ", "an ")):
+        for title, fallback in pats.titles.items():
+            if not words.endswith(title.replace("-", " ")):
+                continue
+            persons = _before(mentions, rank, s, ("PERSON",))
+            key = title.replace("-", " ")
+            for x in persons:
+                field_text_before = text[max(0, x.start - 30) : x.start].lower().replace("-", " ") if x.rank == rank else ""
+                if key in field_text_before or key in x.text.lower().replace("-", " "):
+                    return x.entity, "title"
+            if fallback and persons:
+                return persons[0].entity, "title"
+            break
+    return None, "unresolved"
+
+
+def _confidence(kind: QuoteKind, how: str, has_speaker: bool) -> float:
+    factor = {"mention": 1.0, "name": 1.0, "pronoun": 0.85, "title": 0.8, "unresolved": 0.7}[how] if has_speaker else 0.5
+    return round(_BASE_CONFIDENCE[kind] * factor, 3)
+
+
+def extract_quotes(doc: Document, entities: Sequence[Entity] = ()) -> list[Quote]:
+    """Quotes of ``doc`` (headline, then body, in text order) with speakers resolved to ``entities``."""
+    return [q for _, q in attributed_quotes(doc, entities)]
+
+
+def attributed_quotes(doc: Document, entities: Sequence[Entity] = ()) -> list[tuple[Attribution, Quote]]:
+    """Like :func:`extract_quotes`, each quote with the :class:`Attribution` (spans) it was built from."""
+    pats = patterns()
+    texts: dict[TextField, str] = {"headline": doc.headline, "body": doc.body}
+    quotes = {f: quote_spans(t) for f, t in texts.items()}
+    mentions = _mentions(entities, quotes)
+    out: list[tuple[Attribution, Quote]] = []
+    for field, text in texts.items():
+        for a in find_attributions(text, field):
+            content = a.content(text)
+            kind = quote_kind(content)
+            entity: Entity | None = None
+            how = "unresolved"
+            if a.speaker is not None:
+                entity, how = resolve_speaker(text, _FIELD_RANK[field], a.speaker, mentions, pats)
+            quote = Quote(
+                    text=content,
+                    field=field,
+                    start=a.start,
+                    end=a.end,
+                    kind=kind,
+                    cue=text[a.cue[0] : a.cue[1]],
+                    speaker=text[a.speaker[0] : a.speaker[1]] if a.speaker else None,
+                    speaker_entity_id=entity.id if entity else None,
+                    speaker_name=entity.name if entity else None,
+                    confidence=_confidence(kind, how, a.speaker is not None),
+                )
+            out.append((a, quote))
+    return out

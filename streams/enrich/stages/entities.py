@@ -1,0 +1,73 @@
+"""Stage ``entities``: spaCy NER + post-rules, mentions clustered into entities, ranked by salience, capped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from schemas.models import Entity, Mention
+from streams.enrich.clustering import Cluster, cluster_mentions, propagate
+from streams.enrich.config import EnrichConfig
+from streams.enrich.entities import EntityRecognizer
+from streams.enrich.salience import salience
+from streams.enrich.stage import StoryState, Update
+from streams.enrich.truecase import casing
+
+ENTITIES_TRUNCATED = "entities_truncated"
+
+
+@lru_cache(maxsize=4)
+def load_recognizer(model: str, threads: int) -> EntityRecognizer:
+    """One recognizer per (model, threads) in a process, shared by every pipeline that asks for it."""
+    return EntityRecognizer.load(model, threads=threads)
+
+
+@dataclass(frozen=True)
+class EntitiesStage:
+    """Sentences and entity mentions of each story, clustered into at most ``max_entities`` entities."""
+
+    recognizer: EntityRecognizer
+    max_entities: int
+    name: str = "entities"
+    reads: tuple[str, ...] = ("doc",)
+    writes: tuple[str, ...] = ("analysis", "entities", "notes")
+
+    @property
+    def version(self) -> str:
+        return self.recognizer.version
+
+    def run(self, batch: Sequence[StoryState]) -> list[Update]:
+        analyses = self.recognizer.recognize([s.doc for s in batch])
+        out: list[Update] = []
+        for state, analysis in zip(batch, analyses, strict=True):
+            clusters = cluster_mentions(analysis.mentions)
+            propagate(state.doc, clusters, analysis.sentences, casing())
+            ranked = sorted(zip(clusters, salience(clusters), strict=True), key=lambda cs: (-cs[1], _first_position(cs[0])))
+            update: dict[str, object] = {"analysis": analysis, "entities": _entities(ranked[: self.max_entities])}
+            if len(ranked) > self.max_entities:
+                update["notes"] = [ENTITIES_TRUNCATED]
+            out.append(update)
+        return out
+
+
+def _entities(ranked: list[tuple[Cluster, float]]) -> list[Entity]:
+    return [
+        Entity(
+            id=f"e{i}",
+            name=c.name,
+            type=c.type,
+            salience=round(s, 6),
+            mentions=[Mention(text=m.text, field=m.field, start=m.start, end=m.end, sentence=m.sentence) for m in c.mentions],
+        )
+        for i, (c, s) in enumerate(ranked, start=1)
+    ]
+
+
+def _first_position(c: Cluster) -> tuple[bool, int]:
+    m = c.mentions[0]
+    return (m.field != "headline", m.start)
+
+
+def build(config: EnrichConfig) -> EntitiesStage:
+    return EntitiesStage(load_recognizer(config.spacy_model, config.threads), config.max_entities)
