@@ -12,7 +12,19 @@ DATA_DIR ?= ../shared/data
 help:
 	@echo "make demo [ARGS=--once]   set up, start broker + worker, push seeds/, show enriched events"
 	@echo "make test                 set up and run the whole test suite (starts/stops its own broker)"
-	@echo "make eval | bench | faults | lint | schemas | dashboards | train-stance | train-topics"
+	@echo "make test-unit            unit tests only (no broker)"
+	@echo "make kafka-up             start the local Kafka broker (127.0.0.1:9092) and create the topics"
+	@echo "make kafka-down           stop the local Kafka broker"
+	@echo "make kafka-status         is the local broker running? (exit 3 when not)"
+	@echo "make eval [ARGS=...]      score the enrichment library on ../shared/data (DATA_DIR=...)"
+	@echo "make bench [ARGS=...]     throughput/latency benchmark (~7 min)"
+	@echo "make faults [ARGS=...]    delivery guarantee under injected faults (~9 min)"
+	@echo "make lint                 ruff and mypy"
+	@echo "make schemas              re-export the JSON Schemas"
+	@echo "make dashboards           regenerate the Grafana dashboard JSON"
+	@echo "make train-stance | train-topics   retrain a shipped model (separate .venv-train with torch)"
+	@echo "make venv | kafka-tools | prometheus | train-venv   install the virtualenv, Java + Maven, Prometheus, the training env"
+	@echo "make clean                remove the virtualenvs and tool caches"
 
 venv: $(VENV)/.installed
 

@@ -166,7 +166,7 @@ class Tone(_Model):
 class Quote(_Model):
     """A quotation or reported speech of a story, with its speaker (resolved to an entity where possible)."""
 
-    text: str = Field(description="The quoted or reported content, `field_text[start:end]`.")
+    text: str = Field(description="The quoted or reported content; its pieces joined by one space when the attribution interrupts it (`start`/`end` span them all).")
     field: TextField = "body"
     start: int = Field(ge=0)
     end: int = Field(ge=0)

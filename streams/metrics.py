@@ -1,18 +1,22 @@
 """Prometheus metrics of the worker: the one place metric names are defined.
 
 Names follow Prometheus conventions: ``wirestream_`` prefix, base units (seconds),
-``_total`` counters. No story text or secrets ever become label values.
+``_total`` counters. No story text or secrets ever become label values. Counters and histograms export no
+``_created`` series (:func:`init_series` turns them off; no panel or alert uses them).
 """
 
 from __future__ import annotations
 
+import logging
 import platform
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from time import perf_counter
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, start_http_server
+
+log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -21,7 +25,7 @@ _FRESHNESS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300
 _COUNT_BUCKETS = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
 
 BUILD_INFO = Gauge("wirestream_build_info", "Build of the running worker (value 1).", ["version", "python", "faust"], registry=REGISTRY)
-MODEL_INFO = Gauge("wirestream_model_info", "Models loaded by the worker (value 1).", ["stage", "model", "version"], registry=REGISTRY)
+MODEL_INFO = Gauge("wirestream_model_info", "Models loaded by the worker (value 1); `version` only when the model string has `name@version`.", ["stage", "model", "version"], registry=REGISTRY)
 
 STORIES_CONSUMED = Counter("wirestream_stories_consumed", "Messages consumed from the raw topic, by detected input format.", ["format"], registry=REGISTRY)
 STORIES_ENRICHED = Counter("wirestream_stories_enriched", "Stories enriched and published.", registry=REGISTRY)
@@ -58,8 +62,10 @@ def init_series() -> None:
     """Create the zero-valued series of labelled counters whose labels are known up front.
 
     A counter series that appears only at its first increment makes ``rate()`` miss that first
-    event and leaves dashboard panels empty ("no data") instead of showing zero.
+    event and leaves dashboard panels empty ("no data") instead of showing zero. Also turns off the
+    ``_created`` series (prometheus_client's :func:`disable_created_metrics`, process-wide).
     """
+    disable_created_metrics()
     for stage in ENRICH_STAGES:
         ENRICH_ERRORS.labels(stage=stage)
 
@@ -69,17 +75,77 @@ def set_build_info(version: str, faust_version: str) -> None:
     BUILD_INFO.labels(version=version, python=platform.python_version(), faust=faust_version).set(1)
 
 
+def model_labels(model: str) -> tuple[str, str]:
+    """``(model, version)`` labels of a model string: ``"name@1.2"`` splits, anything else is the model alone."""
+    name, _, version = model.partition("@")
+    return name, version
+
+
 def set_model_info(model_versions: dict[str, str]) -> None:
-    """Publish one ``wirestream_model_info`` series per model (``stage -> "name@version"`` or version)."""
-    for stage, version in model_versions.items():
-        name, _, ver = version.partition("@")
-        MODEL_INFO.labels(stage=stage, model=name, version=ver or name).set(1)
+    """Publish one ``wirestream_model_info`` series per stage and log the models at info."""
+    for stage, model in model_versions.items():
+        name, version = model_labels(model)
+        MODEL_INFO.labels(stage=stage, model=name, version=version).set(1)
+    log.info("models: %s", ", ".join(f"{stage}={model}" for stage, model in model_versions.items()) or "none")
+
+
+def count_dead_letter(reason: str, stage: str | None, source: str, message: str) -> None:
+    """Count one dead letter and log it at debug with its reason (``source``: ``topic/partition@offset``)."""
+    DEAD_LETTERS.labels(reason=reason, stage=stage or "none").inc()
+    log.debug("dead letter %s (stage %s) from %s: %s", reason, stage or "none", source, message)
+
+
+def _total(counter: Counter) -> float:
+    return sum(s.value for metric in counter.collect() for s in metric.samples if s.name.endswith("_total"))
+
+
+def _by_label(counter: Counter, label: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for metric in counter.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                key = sample.labels.get(label, "")
+                out[key] = out.get(key, 0.0) + sample.value
+    return out
+
+
+class ActivityLog:
+    """The worker's per-interval log line: stories consumed, enriched, withdrawn and dead-lettered by reason."""
+
+    def __init__(self) -> None:
+        self._last = self._snapshot()
+
+    @staticmethod
+    def _snapshot() -> dict[str, float]:
+        snap = {
+            "consumed": _total(STORIES_CONSUMED),
+            "enriched": _total(STORIES_ENRICHED),
+            "withdrawn": _total(STORIES_WITHDRAWN),
+        }
+        snap.update({f"dead:{reason}": n for reason, n in _by_label(DEAD_LETTERS, "reason").items()})
+        return snap
+
+    def report(self) -> str | None:
+        """What changed since the last call, as one line; None when nothing happened."""
+        now = self._snapshot()
+        delta = {k: now[k] - self._last.get(k, 0.0) for k in now}
+        self._last = now
+        if not any(delta.values()):
+            return None
+        dead = {k.removeprefix("dead:"): int(v) for k, v in sorted(delta.items()) if k.startswith("dead:") and v}
+        by_reason = f" ({', '.join(f'{k}={v}' for k, v in dead.items())})" if dead else ""
+        return (f"activity: {int(delta['consumed'])} consumed, {int(delta['enriched'])} enriched, "
+                f"{int(delta['withdrawn'])} withdrawn, {sum(dead.values())} dead-lettered{by_reason}")  # fmt: skip
 
 
 def serve(host: str, port: int) -> bool:
-    """Start the /metrics HTTP server in a daemon thread (once per address). Port 0 disables it."""
+    """Start the /metrics HTTP server in a daemon thread (once per address). Port 0 disables it.
+
+    Raises ``OSError`` (``EADDRINUSE``) when the port is taken.
+    """
     if port <= 0:
         return False
+    disable_created_metrics()
     with _server_lock:
         if (host, port) in _server_started:
             return True

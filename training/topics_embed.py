@@ -32,16 +32,3 @@ def cached_embed(encoder: OnnxEncoder, texts: Sequence[str], cache_dir: Path, na
     np.save(path, matrix)
     return matrix
 
-
-def embed_paragraph_means(
-    encoder: OnnxEncoder, docs_paragraphs: Sequence[Sequence[str]], cache_dir: Path, name: str
-) -> np.ndarray:
-    """Per document, the normalised mean of its paragraphs' embeddings."""
-    flat = [p for paras in docs_paragraphs for p in paras]
-    matrix = cached_embed(encoder, flat, cache_dir, name)
-    out = np.zeros((len(docs_paragraphs), matrix.shape[1]), dtype=np.float32)
-    pos = 0
-    for row, paras in enumerate(docs_paragraphs):
-        out[row] = matrix[pos : pos + len(paras)].mean(0)
-        pos += len(paras)
-    return out / np.linalg.norm(out, axis=1, keepdims=True).clip(1e-9)

@@ -185,7 +185,8 @@ def broker_status_line(state: BrokerStatus) -> str:
     if state.running:
         return (f"running at 127.0.0.1:{state.port}, pid {state.pid}, Kafka {state.version or '?'}, "
                 f"log {state.log_file}")  # fmt: skip
-    return f"not running: {state.detail} (port {state.port}, home {state.home})"
+    detail = state.detail.removeprefix("not running").strip(" ;")
+    return f"not running on port {state.port} (home {state.home}){f': {detail}' if detail else ''}"
 
 
 @app.command(option("--once", is_flag=True, help="Exit by itself once every seed is enriched or dead-lettered."))

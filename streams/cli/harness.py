@@ -32,6 +32,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prometheus_client.utils import floatToGoString
+
 from streams.config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -56,9 +58,9 @@ class Sample:
 
     def __str__(self) -> str:
         if not self.labels:
-            return f"{self.name} {_format_value(self.value)}"
+            return f"{self.name} {floatToGoString(self.value)}"
         labels = ",".join(f'{k}="{_escape(v)}"' for k, v in self.labels.items())
-        return f"{self.name}{{{labels}}} {_format_value(self.value)}"
+        return f"{self.name}{{{labels}}} {floatToGoString(self.value)}"
 
 
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?\s*$")
@@ -70,10 +72,6 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _format_value(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return "NaN" if math.isnan(value) else repr(float(value))
 
 
 def _labels(text: str) -> dict[str, str]:

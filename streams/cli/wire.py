@@ -177,7 +177,7 @@ def make_consumer(settings: Settings, topics: list[str], *, from_end: bool = Fal
             if name not in existing:
                 ours = Topics.of(settings).all()
                 known = [t for t in ours if t in existing] or ours
-                raise UnknownTopic(name, known, difflib.get_close_matches(name, sorted(existing | set(ours)), n=3))
+                raise UnknownTopic(name, known, difflib.get_close_matches(name, sorted(existing | set(ours)), n=2, cutoff=0.75))
         tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
         consumer.assign(tps)
         if from_end:

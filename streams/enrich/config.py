@@ -7,7 +7,7 @@ from pathlib import Path
 
 from schemas.models import EntityType
 
-DEFAULT_STAGES: tuple[str, ...] = ("language", "entities", "topics", "stance")
+DEFAULT_STAGES: tuple[str, ...] = ("language", "entities", "linking", "topics", "quotes", "stance")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ RULES_VERSION = "2026.12.1"
 
 _FIELDS: tuple[TextField, TextField] = ("headline", "body")
 _SPORT_MIN_WORDS = 4
-_NUMBER_AFTER = re.compile(r"\s*(\(\w[\w .]*\)\s*)?\d")
 _DATE_AFTER = re.compile(r"\s*\d{4}-\d\d-\d\d|\s*,?\s*\(?\w+\s+\d{1,2}\b")
 _WORD = re.compile(r"[a-z]+(?: [a-z]+)?")
 _NAME = r"[A-Z][\w'&-]*\.?(?:[ ](?:[A-Z][\w'&-]*\.?|de|del|la|'s))*"
@@ -39,7 +38,6 @@ _FIXTURE_HOME = re.compile(rf"^(?P<name>{_NAME})[ ](?:v|vs\.?|AT)[ ]")
 _ATHLETE = re.compile(rf"(?<![\w.'-])(?P<name>{_NAME})[ ]?\([ ]?(?P<country>[A-Z][\w.' ]*?)[ ]?\)")
 _INITIAL = re.compile(r"[A-Z]\.(?:[ ]?[A-Z][\w'-]+)")
 _ACRONYM = re.compile(r"(?<![\w.&-])[A-Z]{3,6}(?![\w.&-])")
-_PLACE_BEFORE = re.compile(r"\b(?:at|in|from|near|to)\s+(?:the\s+)?$", re.I)
 _DATELINE = re.compile(r"(?P<place>[A-Z][A-Z.'-]+(?:[ ][A-Z][A-Z.'-]+)*)(?=,?[ ]+(?:\d{4}-\d\d-\d\d|\(\w+\)))")
 _SPLIT = re.compile(r"[(),;]")
 _PART = re.compile(r"[^\s(),;](?:[^(),;]*[^\s(),;])?")
@@ -87,7 +85,6 @@ class Lexicon:
     org_of_before: re.Pattern[str]  # "the University of |Eastbrook"
     org_of_inside: re.Pattern[str]  # "|University of Eastbrook|"
     award_before: re.Pattern[str]  # "accepted the |Golden Lantern", "wins Portovale's |Golden Lantern"
-    result_words: re.Pattern[str]
 
     @classmethod
     def load(cls) -> Lexicon:
@@ -124,7 +121,6 @@ class Lexicon:
                 rf"\b(?:{_alternation(_lower_set('award_verbs.txt'))})[ ](?:the[ ]|[A-Z][\w-]*(?:'s|\u2019s)[ ])?$",
                 re.I,
             ),
-            result_words=re.compile(rf"\b(?:{_alternation(_lower_set('result_words.txt'))})\b", re.I),
         )
 
     def is_usually_lower(self, word: str) -> bool:
@@ -201,10 +197,6 @@ def _line_of(text: str, offset: int) -> str:
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
     return text[start : end if end >= 0 else len(text)]
-
-
-def _line_has_numbers(text: str, offset: int) -> bool:
-    return len(re.findall(r"\d+", _line_of(text, offset))) >= 2
 
 
 def _before(text: str, m: RawMention, width: int) -> str:
@@ -373,32 +365,6 @@ def organisation(m: RawMention, ctx: Context) -> EntityType | None:
     return None
 
 
-def team_name(m: RawMention, ctx: Context) -> EntityType | None:
-    """In team-sport stories, a place that is not a country standing next to a score or on a result line names a
-    club ("Leicestershire beat Somerset", "CHICAGO 72 62"); datelines and "in London" stay places."""
-    if not ctx.teams or m.type not in ("GPE", "LOC", "PERSON") or m.label == "NORP":
-        return None
-    text = ctx.text(m.field)
-    lex = ctx.lex
-    if m.text.lower() in lex.countries or _PLACE_BEFORE.search(_before(text, m, 12)):
-        return None
-    after = text[m.end : m.end + 40]
-    if _DATE_AFTER.match(after):  # dateline ("LONDON 1996-08-30", "CHICAGO, Aug 30")
-        return None
-    if m.type == "PERSON":
-        # a person's name next to a score is normal (tennis, golf); only one-word names in result lines
-        named_team = (
-            " " not in m.text
-            and "." not in m.text
-            and bool(_NUMBER_AFTER.match(after))
-            and lex.casing.get(m.text.lower(), m.text)[:1].isupper()
-            and _line_has_numbers(text, m.start)
-        )
-    else:
-        named_team = bool(_NUMBER_AFTER.match(after)) or bool(lex.result_words.search(_line_of(text, m.start)))
-    return "ORG" if named_team else None
-
-
 def given_name(m: RawMention, ctx: Context) -> EntityType | None:
     """Two or three capitalised words starting with a given name (``given_names.txt``: "Nadia Fortescue") are a
     person, unless a word marks an organisation, place or event or the last one is a usual lower-case word."""
@@ -423,7 +389,6 @@ TYPE_RULES: tuple[TypeRule, ...] = (
     TypeRule("event_name", event_name),
     TypeRule("award_object", award_object),
     TypeRule("organisation", organisation),
-    TypeRule("team_name", team_name),
     TypeRule("given_name", given_name),
 )
 

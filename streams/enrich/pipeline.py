@@ -64,18 +64,6 @@ class Enricher:
                 self._run(stage, states, live, errors, timings)
         return [errors.get(i) or self._result(s, timings[i]) for i, s in enumerate(states)]
 
-    def states(self, docs: Sequence[Document]) -> list[StoryState]:
-        """Run the stages and return the raw per-story states (for evaluation; failures raise)."""
-        states = [StoryState(doc=d) for d in docs]
-        for stage in self.stages:
-            live = [s for s in states if not s.skip]
-            if live:
-                updates = stage.run(live)
-                check_updates(stage, updates, len(live))
-                for state, update in zip(live, updates, strict=True):
-                    apply_update(state, update)
-        return states
-
     @staticmethod
     def _run(
         stage: Stage,
@@ -112,6 +100,7 @@ class Enricher:
             entities=state.entities,
             topics=state.topics,
             tone=state.tone,
+            quotes=state.quotes,
             notes=state.notes,
             model_versions=dict(self.model_versions),
             timings={k: round(v, 6) for k, v in timings.items()},

@@ -8,6 +8,7 @@ cue regexes from the ``data/quote_*.txt`` lists.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,10 +28,6 @@ OPENING_MARKS = ("\u201c", '"', "''", "``", "\u00ab", "\u201e", "\u2018", "'")
 CLOSING_MARKS = ("\u201d", '"', "''", "\u00bb", "\u2019", "'")
 MASK = "\u00a7"  # stands for every character of a quoted span in a masked sentence
 
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr sen rep gov gen st jr sr lt col sgt capt prof rev u.s u.k u.n no vs a.m p.m inc corp co ltd "
-    "jan feb mar apr aug sept sep oct nov dec d.c e.g i.e".split()
-)
 _END = re.compile(r"[.!?]+(?=[\s\u201d\"')\]]|$)")
 
 
@@ -86,11 +83,9 @@ def _single_quotes(text: str, start: int, end: int, out: list[Span]) -> None:
 
 def inside(spans: list[Span], offset: int) -> Span | None:
     """The span of ``spans`` strictly holding ``offset`` (past its first character), if any."""
-    for s, e in spans:
-        if s < offset < e:
-            return (s, e)
-        if s >= offset:
-            break
+    k = bisect_left(spans, (offset, 0)) - 1  # the last span starting before offset (spans never nest)
+    if k >= 0 and spans[k][0] < offset < spans[k][1]:
+        return spans[k]
     return None
 
 
@@ -99,7 +94,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if m is None:
         return False
     word = m.group(1).lower().rstrip(".")
-    return word in _ABBREVIATIONS or (len(word) == 1 and text[dot - 1].isupper())
+    return word in resources.word_list("quote_abbreviations.txt") or (len(word) == 1 and text[dot - 1].isupper())
 
 
 def sentences(text: str, quotes: list[Span]) -> list[Span]:
@@ -142,8 +137,10 @@ def _strip(text: str, start: int, end: int) -> Span:
 def masked(text: str, quotes: list[Span], start: int, end: int) -> str:
     """``text[start:end]`` with every quoted span's characters replaced by :data:`MASK` (same length)."""
     chars = list(text[start:end])
-    for s, e in quotes:
-        if e <= start or s >= end:
+    for s, e in quotes[max(0, bisect_left(quotes, (start, 0)) - 1) :]:
+        if s >= end:
+            break
+        if e <= start:
             continue
         for i in range(max(s, start), min(e, end)):
             if not text[i].isspace():
@@ -160,6 +157,7 @@ class CuePatterns:
     """Compiled cue regexes and the word lists of speaker phrases (from ``data/quote_*.txt``)."""
 
     cue: re.Pattern[str]
+    cue_starts: frozenset[str]  # first words of cues and modifiers, lower case
     participle: re.Pattern[str]
     according: re.Pattern[str]
     listeners: frozenset[str]
@@ -172,7 +170,8 @@ class CuePatterns:
 def patterns() -> CuePatterns:
     """The cue patterns, built once from the data files."""
     cues = resources.word_list("quote_cues.txt")
-    mods = _alternation(resources.word_list("quote_cue_modifiers.txt"))
+    mod_words = resources.word_list("quote_cue_modifiers.txt")
+    mods = _alternation(mod_words)
     cue = re.compile(rf"(?<![\w-])(?P<mods>(?:(?:{mods})\s+)*)(?P<cue>{_alternation(cues)})(?![\w-])", re.IGNORECASE)
     participle = re.compile(
         rf"[,;]\s*(?:and\s+)?(?P<cue>{_alternation(resources.word_list('quote_cue_participles.txt'))})(?![\w-])",
@@ -183,6 +182,7 @@ def patterns() -> CuePatterns:
     titles = {t.lower(): f == "yes" for t, f in resources.table("quote_speaker_titles.txt", 2)}
     return CuePatterns(
         cue=cue,
+        cue_starts=frozenset(w.split()[0].lower() for w in cues | mod_words),
         participle=participle,
         according=according,
         listeners=frozenset(w.lower() for w in resources.word_list("quote_listener_verbs.txt")),

@@ -50,6 +50,18 @@ _THAT = re.compile(r"\s*[:,]?\s*(?:that\s+)?", re.IGNORECASE)
 _LISTENER_THAT = re.compile(r"(?:\s+[\w.'\u2019&-]+){1,8}?\s+that\s+")
 _LISTENER = re.compile(r"\s+(?:(?:the|a|an|his|her|their)\s+)?(?:(?:[A-Z][\w.&'\u2019-]*\s+)+|[a-z]+\s+)")
 _CONNECTOR = re.compile(r"^(?:but|and|so|yet|still|instead)\s*,?\s+", re.IGNORECASE)
+_LETTERS = re.compile(r"(?<![\w-])[A-Za-z]+")
+_QUOTE_NEXT = re.compile(r"\s*[,:]?\s*\u00a7")
+_COLON = re.compile(r"(?:^|(?<=[,;]))(?P<cue>[^,;:\u00a7]{2,80}?)\s*:\s*(?=\u00a7)")
+_NAME = r"(?:(?:[A-Z][\w.'\u2019&-]*|de|van|von|al)\s+){0,4}[A-Z][\w.'\u2019&-]*"
+_GENERIC_POST = re.compile(
+    rf"(?<=\u00a7)\s+(?:(?P<spk>{_NAME}|he|she|they|we|I)\s+(?:\w+\s+)?(?P<cue>[a-z]+(?:ed|s))\b"
+    rf"|(?P<cue2>[a-z]+(?:ed|s))\s+(?P<spk2>{_NAME})\b)"
+)
+_SUBJECT = re.compile(
+    rf"\s*(?:(?:but|and|so|yet|then|later|still)\s*,?\s+)?(?P<spk>{_NAME}|he|she|they|we|I|(?:the|a|an|his|her|their|its)\s+(?:[\w'\u2019-]+\s+){{0,3}}?[\w'\u2019-]+(?=\s+[a-z]+(?:ed|s)\b))",
+    re.IGNORECASE,
+)
 _POSTPOSED_END = (",", MASK, "\u2014", "\u2013", "-", "?", "!", ":")
 _BASE_CONFIDENCE: dict[QuoteKind, float] = {"direct": 0.95, "mixed": 0.85, "indirect": 0.75}
 
@@ -134,12 +146,37 @@ def _speaker_after(m: str, pos: int, pats: CuePatterns) -> Span | None:
     if not picked or not (picked[0].group()[0].isupper() or picked[0].group().lower() in ("the", "a", "an")):
         return None
     end = picked[-1].end()
-    if m[end - 1] == "." and not picked[-1].group().lower().rstrip(".") in ("mr", "mrs", "ms", "dr", "jr", "sr"):
+    if m[end - 1] == "." and picked[-1].group().lower().rstrip(".") not in ("mr", "mrs", "ms", "dr", "jr", "sr"):
         end -= 1
     return picked[0].start(), end
 
 
 # --------------------------------------------------------------------------- content spans
+
+
+def _subject(m: str, pos: int, pats: CuePatterns) -> Span | None:
+    """The subject at ``pos`` of the masked sentence: a name, a pronoun or a short ``the …`` phrase."""
+    s = _SUBJECT.match(m, pos)
+    if s is None:
+        return None
+    a, b = s.span("spk")
+    words = m[a:b].split()
+    if words[0][0].islower() and words[0].lower() not in pats.pronouns and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its"):
+        return None
+    if words[0].lower() in pats.stops:
+        return None
+    return a, b
+
+
+def _apposed_speaker(m: str, start: int, pos: int, pats: CuePatterns) -> tuple[Span, Span] | None:
+    """``“Q,” Jane Doe, a professor at X, said``: the speaker before an apposition, and the content before it."""
+    last = m.rfind(MASK, start, pos)
+    if last < 0:
+        return None
+    speaker = _subject(m, last + 1, pats)
+    if speaker is None or not m[speaker[1] :].lstrip().startswith(","):
+        return None
+    return speaker, _trim(m, start, last + 1)
 
 
 def _has_content(m: str, start: int, end: int) -> bool:
@@ -185,15 +222,17 @@ def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: 
     """``(content, cue, speaker)`` spans (absolute offsets) of the sentence ``text[start:end]``."""
     m = masked(text, quotes, start, end)
     events: list[tuple[int, str, re.Match[str]]] = []
-    events += [(c.start("cue"), "cue", c) for c in pats.cue.finditer(m)]
+    events += [(c.start("cue"), "cue", c) for c in _cue_matches(m, pats)]
     events += [(c.start("cue"), "according", c) for c in pats.according.finditer(m)]
     events += [(c.start("cue"), "participle", c) for c in pats.participle.finditer(m)]
+    events += [(c.start("cue"), "colon", c) for c in _COLON.finditer(m)]
+    events += [(c.start(), "generic", c) for c in _GENERIC_POST.finditer(m)]
     events.sort(key=lambda e: e[0])
     found: list[tuple[Span, Span, Span | None]] = []
     consumed = 0
     last_speaker: Span | None = None
     for _, kind, c in events:
-        cs, ce = c.span("cue")
+        cs, ce = c.span("cue") if kind != "generic" else c.span()
         if cs < consumed:
             continue
         cue_span = (cs, ce)
@@ -213,10 +252,29 @@ def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: 
             if content is None:
                 continue
             consumed = max(content[1], speaker[1])
+        elif kind in ("colon", "generic"):
+            stop = re.search(r"[,.;:!?\u00a7]", m[c.end() :])
+            clause_end = c.end() + stop.start() if stop else len(m)
+            if any(e[1] == "cue" and c.start() <= e[2].start("cue") < clause_end for e in events):
+                continue  # a listed cue already covers this clause
+            if kind == "colon":
+                speaker = _subject(m, c.start(), pats)
+                if speaker is None or speaker[0] > cs:
+                    continue
+                cue_span = (max(cs, speaker[1]), ce) if ce > speaker[1] else (ce - 1, ce)
+                cue_span = _trim(m, *cue_span) if m[cue_span[0]:cue_span[1]].strip(" :") else (ce - 1, ce)
+                content = _trim(m, c.end(), len(m))
+            else:
+                inverted = c.group("cue2") is not None
+                speaker = c.span("spk2") if inverted else c.span("spk")
+                cue_span = c.span("cue2") if inverted else c.span("cue")
+                content = _trim(m, consumed, c.start())
+                ce = cue_span[1]
+            consumed = max(content[1], ce)
         elif kind == "participle":
-            if last_speaker is None:
+            speaker = last_speaker or _subject(m, 0, pats)
+            if speaker is None:
                 continue
-            speaker = last_speaker
             content_start = _forward_start(m, ce, c.group("cue"), pats)
             if not _has_content(m, content_start, len(m)):
                 continue
@@ -226,7 +284,17 @@ def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: 
             ms = c.start("mods") if c.group("mods") else cs
             speaker = _speaker_before(m, ms, pats)
             before = m[consumed : speaker[0] if speaker else ms].rstrip()
-            if speaker is not None and before.endswith(_POSTPOSED_END) and _has_content(m, consumed, len(before) + consumed):
+            quote_next = _QUOTE_NEXT.match(m, _SKIP_AFTER_CUE.match(m, ce).end()) is not None  # type: ignore[union-attr]
+            if quote_next and speaker is None and "," in m[consumed:ms]:
+                speaker = _subject(m, consumed, pats)  # "Smith, a former aide, wrote: “…”"
+                before = ""
+            if speaker is not None and before.endswith(MASK) and _has_content(m, consumed, len(before) + consumed):
+                content = _trim(m, consumed, consumed + len(before))
+                consumed = ce
+            elif speaker is not None and quote_next:
+                content = _trim(m, _forward_start(m, ce, c.group("cue"), pats), len(m))
+                consumed = len(m)
+            elif speaker is not None and before.endswith(_POSTPOSED_END) and _has_content(m, consumed, len(before) + consumed):
                 content = _trim(m, consumed, consumed + len(before))
                 consumed = ce
             elif speaker is not None and (not before or before[-1].isalnum() or before.endswith(",")):
@@ -235,6 +303,11 @@ def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: 
                     continue
                 content = _trim(m, content_start, len(m))
                 consumed = len(m)
+            elif speaker is None and m[consumed:ms].rstrip().endswith(",") and (
+                apposed := _apposed_speaker(m, consumed, ms, pats)
+            ):
+                speaker, content = apposed
+                consumed = ce
             elif speaker is None and m[consumed:ms].rstrip().endswith(_POSTPOSED_END):
                 speaker = _speaker_after(m, ce, pats)
                 if speaker is None or not _has_content(m, consumed, ms):
@@ -248,6 +321,19 @@ def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: 
         last_speaker = speaker
         found.append(((start + content[0], start + content[1]), (start + cue_span[0], start + cue_span[1]), (start + speaker[0], start + speaker[1]) if speaker else None))
     return found
+
+
+def _cue_matches(m: str, pats: CuePatterns) -> list[re.Match[str]]:
+    """``pats.cue.finditer(m)``, but the (long) cue regex is tried only where a word could start a cue."""
+    out: list[re.Match[str]] = []
+    end = 0
+    for w in _LETTERS.finditer(m):
+        if w.start() < end or w.group().lower() not in pats.cue_starts:
+            continue
+        if (c := pats.cue.match(m, w.start())) is not None:
+            out.append(c)
+            end = c.end()
+    return out
 
 
 def _pure_quote(text: str, quotes: list[Span], start: int, end: int) -> Span | None:
@@ -300,10 +386,10 @@ def _merge_tails(text: str, sents: list[Span], pats: CuePatterns) -> list[Span]:
             if (
                 text[pe - 1 : pe] in CLOSING_MARKS
                 and "\n" not in text[pe:s]
-                and len(seg) < 80
-                and (c := pats.cue.search(seg)) is not None
+                and (c := next(iter(_cue_matches(seg, pats)), None)) is not None
                 and not any(ch in seg[: c.start()] for ch in ",;:")
-                and len(_WORD.findall(seg[: c.start()])) <= 4
+                and len(_WORD.findall(seg[: c.start()])) <= 5
+                and (c.end() == len(seg) or not seg[c.end()].isalnum())
             ):
                 out[-1] = (ps, e)
                 continue

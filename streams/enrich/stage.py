@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from schemas.models import Entity, Tone, Topic
+from schemas.models import Entity, Quote, Tone, Topic
 from streams.enrich.document import Document
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class StoryState:
     entities: list[Entity] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
     tone: Tone | None = None
-    quotes: list[Any] = field(default_factory=list)  # quotations with their speakers (schemas.models.Quote)
+    quotes: list[Quote] = field(default_factory=list)
     embedding: Any = None  # the story vector of the topic encoder (numpy array), for clustering downstream
 
 

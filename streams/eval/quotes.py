@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from schemas.models import Entity, QuoteKind
 from streams.enrich.document import Document
@@ -136,7 +137,7 @@ def evaluate_quotes(
         for p in pred:
             for k in (p.kind, "all"):
                 counts[k]["pred"] += 1
-        for i, j, score in _match(gold, pred):
+        for i, j, _score in _match(gold, pred):
             g, p = gold[i], pred[j]
             exact = g.tokens == p.tokens
             for k, side in ((g.kind, "g"), (p.kind, "p"), ("all", "g"), ("all", "p")):
@@ -166,6 +167,20 @@ def evaluate_quotes(
             for r in out_rows:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     return report
+
+
+def enricher_entities(enricher: Any, batch_size: int = 16) -> EntityFinder:
+    """An :data:`EntityFinder` running ``enricher`` (an :class:`~streams.enrich.pipeline.Enricher` with the
+    ``entities`` stage); a story it fails on gets no entities."""
+
+    def find(docs: Sequence[Document]) -> list[list[Entity]]:
+        out: list[list[Entity]] = []
+        for i in range(0, len(docs), batch_size):
+            for result in enricher.enrich_batch(list(docs[i : i + batch_size])):
+                out.append([] if isinstance(result, Exception) else list(result.entities))
+        return out
+
+    return find
 
 
 def _pred_item(text: str, a: Attribution, kind: QuoteKind, entity: str | None) -> Item:

@@ -24,10 +24,12 @@ from typing import Any
 from streams.eval.report import format_table, write_report
 
 log = logging.getLogger(__name__)
-ALL_TASKS = ("ner", "stance", "topics", "lean", "speed")
-DEFAULT_TASKS = ("ner", "stance", "topics", "speed")
+ALL_TASKS = ("ner", "stance", "topics", "lean", "speed", "linking", "quotes")
+DEFAULT_TASKS = ("ner", "linking", "quotes", "stance", "topics", "speed")
 DEFAULT_DATA_DIR = Path("../shared/data")
 DATA_FILES = {
+    "linking": ("gum/splits.md",),
+    "quotes": ("polnear/dev.jsonl",),
     "ner": ("conll2003/dev.conll",),
     "stance": ("newsmtsc/dev_rw.jsonl", "newsmtsc/dev_mt.jsonl"),
     "topics": ("bbc-news/articles.jsonl",),
@@ -43,12 +45,12 @@ class ModelUnavailable(Exception):
 class _Models:
     """Builds each stage on first use, once (its model is shared by every task that needs it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, overrides: dict[str, Any] | None = None) -> None:
         from streams.config import get_settings
 
         # The worker's settings (WIRESTREAM_STANCE_MAX_* and the rest) apply here too, so speed is measured as
         # deployed; the stages themselves are chosen per task by enricher().
-        config = get_settings().enrich_config()
+        config = replace(get_settings().enrich_config(), **(overrides or {}))
         self.config = replace(config, stance_max_entities=max(config.stance_max_entities, 1))
         self._stages: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
         self._failed: dict[str, str] = {}
@@ -91,18 +93,43 @@ def run_eval(
     tasks: Sequence[str] = DEFAULT_TASKS,
     predictions_dir: Path | None = None,
     limit: int | None = None,
+    candidate: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run ``tasks`` on ``data_dir``; write the report to ``out`` (when given) and return it.
 
     The report holds flat metric keys (``ner.conll.f1_per_org_loc``, ``stance.newsmtsc_rw.f1m``...),
     ``skipped`` (task -> reason), ``model_versions``, ``data_dir``, ``limit`` and ``seconds`` (per task).
+    ``candidate`` (EnrichConfig overrides, e.g. another ``topics_model_dir``) scores the same tasks a second time
+    with that configuration, in the same run, under keys prefixed ``candidate.``.
     """
     data_dir = Path(data_dir)
     unknown = [t for t in tasks if t not in ALL_TASKS]
     if unknown:
         raise ValueError(f"unknown task(s) {unknown}; choose from {', '.join(ALL_TASKS)}")
-    models = _Models()
     report: dict[str, Any] = {"data_dir": str(data_dir), "limit": limit, "skipped": {}, "seconds": {}}
+    models = _Models()
+    _score(tasks, data_dir, models, predictions_dir, limit, report)
+    report["model_versions"] = models.model_versions()
+    if candidate:
+        other = _Models(candidate)
+        found: dict[str, Any] = {"skipped": {}, "seconds": {}}
+        _score(tasks, data_dir, other, None, limit, found)
+        report.update({f"candidate.{k}": v for k, v in found.items()})
+        report["candidate.config"] = {k: str(v) for k, v in candidate.items()}
+        report["candidate.model_versions"] = other.model_versions()
+    if out is not None:
+        write_report(report, Path(out))
+    return report
+
+
+def _score(
+    tasks: Sequence[str],
+    data_dir: Path,
+    models: _Models,
+    predictions_dir: Path | None,
+    limit: int | None,
+    report: dict[str, Any],
+) -> None:
     for task in tasks:
         reason = _missing(data_dir, task)
         if reason is None and task == "lean":
@@ -122,10 +149,6 @@ def run_eval(
         if reason is not None:
             report["skipped"][task] = reason
             print(f"eval: skipping {task}: {reason}", file=sys.stderr)
-    report["model_versions"] = models.model_versions()
-    if out is not None:
-        write_report(report, Path(out))
-    return report
 
 
 def _run_task(
@@ -141,6 +164,16 @@ def _run_task(
         from streams.eval.stance import evaluate_stance
 
         return evaluate_stance(data_dir, models.stage("stance").model, limit, predictions_dir)
+    if task == "linking":  # linking.gum: GeoNames linking of GUM dev's named places (gold mentions)
+        from streams.enrich.linking import Linker
+        from streams.enrich.stages.linking import load_gazetteer
+        from streams.eval.linking import evaluate_linking
+
+        return evaluate_linking(data_dir, Linker(load_gazetteer()), limit, predictions_dir)
+    if task == "quotes":  # quotes.polnear: attributions of PolNeAR dev, speakers resolved to the found entities
+        from streams.eval.quotes import enricher_entities, evaluate_quotes
+
+        return evaluate_quotes(data_dir, enricher_entities(models.enricher(["entities"])), limit, predictions_dir)
     if task == "topics":
         from streams.eval.topics import evaluate_topics
 
@@ -174,7 +207,36 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--tasks", default=",".join(DEFAULT_TASKS), help=f"comma-separated subset of {','.join(ALL_TASKS)}")
     ap.add_argument("--predictions", type=Path, default=None, help="folder for one predictions JSONL per task")
     ap.add_argument("--limit", type=int, default=None, help="score only the first N items of each task")
+    ap.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="score a candidate configuration beside the shipped one, e.g. topics_model_dir=training/out/topics "
+        "(repeatable; keys of streams.enrich.config.EnrichConfig; report keys prefixed 'candidate.')",
+    )
     return ap
+
+
+def parse_candidate(items: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` items as EnrichConfig overrides (``*_dir`` are paths, ``stages`` comma lists, digits ints)."""
+    from dataclasses import fields
+
+    from streams.enrich.config import EnrichConfig
+
+    known = {f.name for f in fields(EnrichConfig)}
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            raise ValueError(f"bad --candidate {item!r}: use KEY=VALUE with KEY one of {', '.join(sorted(known))}")
+        if key.endswith("_dir"):
+            out[key] = Path(value)
+        elif key in ("stages", "stance_types"):
+            out[key] = tuple(v.strip() for v in value.split(",") if v.strip())
+        else:
+            out[key] = int(value) if value.isdigit() else value
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     try:
-        report = run_eval(args.data_dir, args.out, tasks, args.predictions, args.limit)
+        report = run_eval(args.data_dir, args.out, tasks, args.predictions, args.limit, parse_candidate(args.candidate))
     except ValueError as exc:
         print(f"wirestream eval: {exc}", file=sys.stderr)
         return 2

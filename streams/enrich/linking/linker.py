@@ -21,11 +21,13 @@ from streams.enrich.linking.ids import assign_uris
 PLACE_TYPES = frozenset({"GPE", "LOC"})
 KIND_PRIOR = {"PCLI": 1.2, "ADM1": 0.8, "CONT": 0.8, "RGN": 0.8, "PPL": 0.0}
 PRIMARY_BONUS = 0.5
+POPULATION_SCALE = 3.0  # a tenfold population is worth 1/3 point
 COUNTRY_FIT = 1.0
 STATE_FIT = 1.0
 DATELINE_FIT = 0.5
 MIN_MARGIN = 0.3
 SMALL_TOWN = 100_000
+_LEADING_LOWER = re.compile(r"^(?:[a-z][\w-]*\s+)+(?=[A-Z])")  # "these United States"
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z .'\u2019-]{2,}?)(?:,\s*([A-Z][A-Za-z .]+?))?\s*(?:\([^)]{0,40}\)\s*)?[-\u2013\u2014]")
 
 
@@ -70,7 +72,7 @@ class Linker:
     def _candidates(self, entity: Entity) -> list[tuple[Place, bool]]:
         names = [entity.name, *dict.fromkeys(m.text for m in entity.mentions)]
         for raw in names:
-            head, qualifier = _split(raw)
+            head, qualifier = _split(_LEADING_LOWER.sub("", raw))
             found = [c for c in self.gaz.candidates(head) if self._surface_ok(raw, c)]
             if qualifier and found:
                 within = self._codes(qualifier)
@@ -123,7 +125,7 @@ class Linker:
     @staticmethod
     def score(place: Place, primary: bool, ctx: Context) -> tuple[float, bool]:
         """A candidate's score and whether the story supports it (beyond its prior)."""
-        s = math.log10(place.population + 10) / 10 + KIND_PRIOR.get(place.feature_code, 0.0)
+        s = math.log10(place.population + 10) / POPULATION_SCALE + KIND_PRIOR.get(place.feature_code, 0.0)
         s += PRIMARY_BONUS if primary else 0.0
         fit = 0.0
         if place.feature_code != "PCLI" and place.country and place.country in ctx.countries:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from schemas.models import Entity, Mention
 from streams.enrich.clustering import Cluster, cluster_mentions, propagate
@@ -19,7 +20,14 @@ ENTITIES_TRUNCATED = "entities_truncated"
 
 @lru_cache(maxsize=4)
 def load_recognizer(model: str, threads: int) -> EntityRecognizer:
-    """One recognizer per (model, threads) in a process, shared by every pipeline that asks for it."""
+    """One recognizer per (model, threads) in a process, shared by every pipeline that asks for it.
+
+    Raises FileNotFoundError for a model that is neither an installed package nor a folder.
+    """
+    import spacy.util
+
+    if not (spacy.util.is_package(model) or Path(model).is_dir()):
+        raise FileNotFoundError(f"spaCy model {model!r} is neither an installed package nor a folder")
     return EntityRecognizer.load(model, threads=threads)
 
 

@@ -61,6 +61,22 @@ def test_samples_print_back_in_the_exposition_format() -> None:
     assert str(Sample("x", {}, math.inf)) == "x +Inf"
 
 
+def test_parses_and_prints_back_what_prometheus_client_serves() -> None:
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+    registry = CollectorRegistry()
+    Counter("t_letters", "x", ["reason", "stage"], registry=registry).labels("parse_error", 'odd "stage"\\\n').inc(3)
+    Gauge("t_lag", "x", ["topic", "partition"], registry=registry).labels("wire.raw", "0").set(12_345_678)
+    Histogram("t_fresh_seconds", "x", registry=registry).observe(0.3)
+    Counter("t_enriched", "x", registry=registry).inc(1e7)
+    text = generate_latest(registry).decode()
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert [str(s) for s in parse_samples(text)] == lines
+    m = Metrics.parse(text)
+    assert m.total("t_letters_total", stage='odd "stage"\\\n') == 3.0 and m.total("t_enriched_total") == 1e7
+    assert m.buckets("t_fresh_seconds")[0.5] == 1.0
+
+
 @pytest.mark.parametrize("line", ["not a metric line at all", 'm{le="0.1" 1', "m{le=0.1} 1", "m 1 2 3", "m one"])
 def test_a_bad_line_is_an_error(line: str) -> None:
     with pytest.raises(ValueError):

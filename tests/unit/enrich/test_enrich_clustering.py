@@ -7,7 +7,7 @@ import pytest
 from schemas.models import EntityType
 from streams.enrich.clustering import acronym, cluster_mentions, name_words, propagate
 from streams.enrich.document import Document
-from streams.enrich.entities import RawMention, Sentence
+from streams.enrich.mentions import RawMention, Sentence
 
 
 def mention(text: str, start: int, etype: EntityType = "PERSON", field: str = "body") -> RawMention:
@@ -96,7 +96,7 @@ def test_spacing_variants_join() -> None:
 
 def test_first_word_of_an_organisation_taken_for_a_person_joins_it_but_a_place_does_not() -> None:
     from streams.enrich.clustering import cluster_mentions
-    from streams.enrich.entities import RawMention
+    from streams.enrich.mentions import RawMention
 
     mentions = [
         RawMention("Vantor Semiconductor", "body", 0, 20, 0, "ORG", "ORG"),
@@ -118,3 +118,35 @@ def test_a_person_surname_turns_a_misc_full_name_into_that_person() -> None:
     ]
     (cluster,) = cluster_mentions(mentions)
     assert (cluster.name, cluster.type, len(cluster.mentions)) == ("Agnes Whitfield", "PERSON", 2)
+
+
+@pytest.mark.parametrize(
+    ("forms", "expected"),
+    [
+        (["U.S.", "United States", "US"], [("United States", "GPE", 3)]),
+        (["Britain", "U.K."], [("Britain", "GPE", 2)]),
+        (["United States", "United Kingdom"], [("United States", "GPE", 1), ("United Kingdom", "GPE", 1)]),
+    ],
+)
+def test_aliases_of_one_country_cluster_together(forms: list[str], expected: list[tuple[str, str, int]]) -> None:
+    ms, start = [], 0
+    for form in forms:
+        ms.append(mention(form, start, "GPE"))
+        start += len(form) + 10
+    assert names(cluster_mentions(ms)) == expected
+
+
+def test_the_x_of_an_organisation_of_x_taken_for_a_person_joins_it_but_a_place_does_not() -> None:
+    ms = [mention("University of Eastbrook", 0, "ORG"), mention("Eastbrook", 40, "PERSON"),
+          mention("University of Tynemouth", 60, "ORG"), mention("Tynemouth", 90, "GPE")]
+    assert sorted(names(cluster_mentions(ms))) == [
+        ("Tynemouth", "GPE", 1), ("University of Eastbrook", "ORG", 2), ("University of Tynemouth", "ORG", 1)]
+
+
+def test_propagate_accepts_the_shared_casing_mapping() -> None:
+    from streams.enrich.truecase import casing
+
+    body = "Vantor Semiconductor rose. Vantor said more."
+    clusters = cluster_mentions([mention("Vantor Semiconductor", 0, "ORG")])
+    propagate(Document("c", "", body, "en"), clusters, [Sentence("body", 0, 0, len(body), body)], casing())
+    assert [m.text for m in clusters[0].mentions] == ["Vantor Semiconductor"]  # an ORG's first word alone is not propagated

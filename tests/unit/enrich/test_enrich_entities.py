@@ -85,3 +85,50 @@ def test_recasing_keeps_length_and_only_touches_capital_lines() -> None:
     assert out.split("\n")[1] == text.split("\n")[1]
     assert out.split("\n")[0] != text.split("\n")[0]
     assert out.lower() == text.lower()
+
+
+def test_version_names_the_model_and_the_rule_set(recognizer: EntityRecognizer) -> None:
+    from streams.enrich.ner_rules import RULES_VERSION
+
+    assert recognizer.version == f"{recognizer.model_version}+rules.{RULES_VERSION}"
+    assert recognizer.model_version.startswith("spacy-")
+
+
+def test_casing_is_built_once_and_read_only() -> None:
+    from streams.enrich.truecase import casing
+
+    assert casing() is casing()
+    assert casing()["nato"] == "NATO" and casing()["officials"] == "officials"
+    with pytest.raises(TypeError):
+        casing()["nato"] = "nato"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "etype"),
+    [
+        ("Scientists at the University of Brackenford built a sensor. The Brackenford team said it was cheap.",
+         "University of Brackenford", "ORG"),
+        ("Runners praised the Harbourside Marathon on Sunday after the race ended.", "Harbourside Marathon", "MISC"),
+        ("The fraud was found by Nadia Okonkwo, a junior clerk in the finance office.", "Nadia Okonkwo", "PERSON"),
+        ("The U.S. sent aid on Monday. Officials in the United States said more would follow.", "United States", "GPE"),
+    ],
+)
+def test_story_entities_after_rules_and_clustering(recognizer: EntityRecognizer, body: str, name: str, etype: str) -> None:
+    from streams.enrich.clustering import cluster_mentions, propagate
+    from streams.enrich.truecase import casing
+
+    doc = Document("r", "", body, "en")
+    (result,) = recognizer.recognize([doc])
+    clusters = cluster_mentions(result.mentions)
+    propagate(doc, clusters, result.sentences, casing())
+    by_name = {c.name: c for c in clusters}
+    assert name in by_name, sorted(by_name)
+    assert by_name[name].type == etype
+    last = name.split()[-1]
+    assert [c.name for c in clusters if last in c.name.split()] == [name]  # no second entity for a short form
+
+
+def test_identity_acronyms_and_combining_forms_are_not_organisations(recognizer: EntityRecognizer) -> None:
+    body = "She spoke up for indigenous people, LBGTQ people and Afro-descendants across the region."
+    (result,) = recognizer.recognize([Document("a", "", body, "en")])
+    assert not [m.text for m in result.mentions if m.type == "ORG"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemas.models import TextField
 from streams.enrich.clustering import Cluster
-from streams.enrich.entities import RawMention
+from streams.enrich.mentions import RawMention
 from streams.enrich.salience import salience
 
 

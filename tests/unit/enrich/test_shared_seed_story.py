@@ -48,3 +48,12 @@ def test_politics_topic_and_a_stance_with_evidence_for_harris(enrichment: Enrich
     harris = next(e for e in enrichment.entities if e.name == "Kamala Harris")
     assert harris.stance is not None and harris.stance.evidence
     assert all("Harris" in ev.sentence for ev in harris.stance.evidence)
+
+
+def test_the_derived_headline_is_not_read_a_second_time(enrichment: Enrichment) -> None:
+    """The plain-text form has no headline; its derived one repeats the lead, which must count once."""
+    for entity in enrichment.entities:
+        assert all(m.field == "body" for m in entity.mentions), entity.name
+        if entity.stance is not None:
+            sentences = [(ev.field, ev.start) for ev in entity.stance.evidence]
+            assert len(sentences) == len(set(sentences)), entity.name

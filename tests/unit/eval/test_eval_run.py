@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from streams.eval.report import format_table
-from streams.eval.run import main, run_eval
+from streams.eval.run import main, parse_candidate, run_eval
 
 
 def test_every_task_skipped_on_an_empty_data_dir(tmp_path: Path) -> None:
@@ -38,3 +38,24 @@ def test_table_groups_metrics_and_lists_skips() -> None:
     assert lines[0].startswith("ner.conll.f1_all") and lines[0].endswith("0.712")
     assert "" in lines and "skipped lean: no model" in lines
     assert not any(line.startswith("limit") for line in lines)
+
+
+def _tiny_conll(root: Path) -> Path:
+    """A CoNLL-layout file written here (never the real data): two PERs, one LOC."""
+    rows = "-DOCSTART- -X- -X- O\n\nAnna NNP I-NP I-PER\nKarlsson NNP I-NP I-PER\nvisited VBD I-VP O\nStockholm NNP I-NP I-LOC\n" \
+           "on IN I-PP O\nMonday NNP I-NP O\n. . O O\n\nKarlsson VBD I-VP I-PER\nleft VBD I-VP O\n. . O O\n"  # fmt: skip
+    (root / "conll2003").mkdir(parents=True)
+    (root / "conll2003" / "dev.conll").write_text(rows, encoding="utf-8")
+    return root
+
+
+def test_a_candidate_configuration_is_scored_in_the_same_run(tmp_path: Path) -> None:
+    data = _tiny_conll(tmp_path / "data")
+    report = run_eval(data, None, ["ner"], candidate=parse_candidate(["stance_max_entities=5"]))
+    assert report["candidate.config"] == {"stance_max_entities": "5"}
+    assert report["ner.conll.f1_per_org_loc"] == report["candidate.ner.conll.f1_per_org_loc"] > 0
+    assert report["candidate.model_versions"] == report["model_versions"]
+    missing = run_eval(data, None, ["ner"], candidate=parse_candidate(["spacy_model=no_such_spacy_model"]))
+    assert "ner.conll.f1_all" in missing and "no_such_spacy_model" in missing["candidate.skipped"]["ner"]
+    with pytest.raises(ValueError, match="bad --candidate"):
+        parse_candidate(["no_such_knob=3"])
