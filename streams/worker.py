@@ -125,7 +125,7 @@ class WirestreamWorker(faust.Worker):
         from streams import metrics
 
         self._activity = metrics.ActivityLog()
-        self.app.on_partitions_assigned.connect(self._on_assigned)
+        self.app.on_partitions_assigned.connect(self._on_assigned)  # type: ignore[arg-type]  # mode's signal typing
 
     async def _on_assigned(self, sender: Any, assigned: Iterable[Any], **kwargs: Any) -> None:
         log.info("partitions assigned: %s", assigned_summary(assigned))

@@ -81,8 +81,8 @@ async def push(self: AppCommand, paths: tuple[Path, ...], topic: str | None, all
         _fail("interrupted; some files may have been sent", EXIT_FAILED)
     formats = ", ".join(f"{k}={v}" for k, v in sorted(summary.by_format.items())) or "-"
     self.say(f"sent {summary.sent} of {len(files)} files ({summary.bytes} bytes) to {target}: {formats}")
-    for path, error in summary.failed:
-        click.echo(f"FAILED {path}: {error}", err=True)
+    for failed_path, error in summary.failed:
+        click.echo(f"FAILED {failed_path}: {error}", err=True)
     if summary.failed:
         raise SystemExit(EXIT_FAILED)
 

@@ -1,8 +1,10 @@
-"""IPTC Media Topics for a story: top-level topics with confidences, plus confident second-level ones.
+"""IPTC Media Topics for a story: calibrated top-level topics with confidences, plus confident second-level ones.
 
-One MiniLM pass (int8 ONNX, mean pooled) over the headline and lead (:mod:`streams.enrich.topic_text`), then two
-linear heads stored in ``head.npz``: a softmax over the 17 top-level topics and, for each top-level topic, a softmax
-over its second-level children. How the heads were trained is in ``models/topics/TRAINING.md``.
+The story is read as up to ``max_chunks`` windows of ``chunk_tokens`` tokens (headline + consecutive parts of the
+body, :mod:`streams.enrich.topic_text`); a fine-tuned MiniLM (int8 ONNX, mean pooled) embeds each window, the
+windows' embeddings are averaged, and two linear heads stored in ``head.npz`` give a temperature-scaled softmax over
+the 17 top-level topics and, for each top-level topic, a softmax over its second-level children. How the model was
+trained is in ``models/topics/TRAINING.md``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from schemas.models import Topic
 from streams.enrich.document import Document
 from streams.enrich.iptc import by_code
 from streams.enrich.onnx_model import OnnxEncoder
-from streams.enrich.topic_text import topic_text
+from streams.enrich.topic_text import document_chunk_ids
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "topics"
 
@@ -42,11 +44,19 @@ class TopicThresholds:
     second_level: float = 0.35
 
 
+@dataclass(frozen=True, slots=True)
+class ReadingWindow:
+    """How much of a story the encoder reads: ``max_chunks`` windows of at most ``chunk_tokens`` tokens."""
+
+    chunk_tokens: int = 128
+    max_chunks: int = 2
+
+
 class TopicModel:
     """The shipped topic classifier (onnxruntime + numpy; no torch).
 
-    ``batch_size`` defaults to 1: dynamic int8 quantization scales activations per batch, so a story batched with
-    others would get slightly different confidences; with 64 tokens a story, batching buys little.
+    Each story is one encoder batch (its own windows): dynamic int8 quantization scales activations per batch, so
+    stories are never batched together and a story's confidences do not depend on its neighbours.
     """
 
     def __init__(
@@ -55,12 +65,13 @@ class TopicModel:
         head: dict[str, np.ndarray],
         version: str,
         thresholds: TopicThresholds,
-        batch_size: int = 1,
+        window: ReadingWindow | None = None,
     ) -> None:
         self.encoder = encoder
+        self.encoder.tokenizer.no_truncation()  # windows are cut by topic_text, not by the tokenizer
         self.version = version
         self.thresholds = thresholds
-        self.batch_size = batch_size
+        self.window = window or ReadingWindow()
         self.top_codes = [str(c) for c in head["top_codes"]]
         self.top_w, self.top_b = head["top_w"], head["top_b"]
         self.sub_codes = [str(c) for c in head["sub_codes"]]
@@ -77,26 +88,49 @@ class TopicModel:
 
     @classmethod
     def load(cls, model_dir: Path | None = None, threads: int = 1) -> TopicModel:
-        """Load ``model.onnx``, ``tokenizer.json``, ``head.npz`` and ``config.json`` (default: the shipped model)."""
+        """Load ``model.onnx``, ``tokenizer.json``, ``head.npz`` and ``config.json`` (default: the shipped model).
+
+        ``config.json`` gives ``chunk_tokens`` and ``max_chunks``; a model directory with only ``max_length`` (the
+        first model) reads one window of that many tokens.
+        """
         model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        encoder = OnnxEncoder(model_dir, max_length=int(config["max_length"]), threads=threads)
+        chunk_tokens = int(config.get("chunk_tokens", config.get("max_length", 128)))
+        window = ReadingWindow(chunk_tokens, int(config.get("max_chunks", 1)))
+        encoder = OnnxEncoder(model_dir, max_length=chunk_tokens, threads=threads)
         with np.load(model_dir / "head.npz") as npz:
             head = {k: npz[k] for k in npz.files}
-        return cls(encoder, head, str(config["version"]), TopicThresholds(**config["thresholds"]))
+        return cls(encoder, head, str(config["version"]), TopicThresholds(**config["thresholds"]), window)
+
+    def chunks(self, doc: Document) -> list[list[int]]:
+        """The token windows the encoder reads for ``doc``."""
+        return document_chunk_ids(
+            self.encoder.tokenizer, doc, chunk_tokens=self.window.chunk_tokens, max_chunks=self.window.max_chunks
+        )
+
+    def encode_windows(self, windows: Sequence[Sequence[int]]) -> np.ndarray:
+        """Normalised embeddings ``(len(windows), d)`` of token windows run as one padded batch."""
+        width = max(len(w) for w in windows)
+        ids = np.zeros((len(windows), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, window in enumerate(windows):
+            ids[row, : len(window)] = window
+            mask[row, : len(window)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in {i.name for i in self.encoder.session.get_inputs()}:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        return np.asarray(self.encoder.session.run(self.encoder.output_names[:1], feed)[0], dtype=np.float32)
 
     def embed(self, docs: Sequence[Document]) -> np.ndarray:
-        """Normalised document embeddings, shape ``(n, 384)``."""
-        texts = [topic_text(d) for d in docs]
-        out = np.zeros((len(texts), self.top_w.shape[1]), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths share a batch
-        for k in range(0, len(order), self.batch_size):
-            rows = order[k : k + self.batch_size]
-            out[rows] = self.encoder.run(self.encoder.encode([texts[i] for i in rows]))[0]
+        """Story embeddings, shape ``(n, d)``: the normalised mean of each story's window embeddings."""
+        out = np.zeros((len(docs), self.top_w.shape[1]), dtype=np.float32)
+        for row, doc in enumerate(docs):
+            mean = self.encode_windows(self.chunks(doc)).mean(axis=0)
+            out[row] = mean / max(float(np.linalg.norm(mean)), 1e-9)
         return out
 
     def probabilities(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """P(top-level topic) ``(n, 17)`` and raw second-level logits ``(n, k)`` for ``embeddings``."""
+        """Calibrated P(top-level topic) ``(n, 17)`` and raw second-level logits ``(n, k)`` for ``embeddings``."""
         top = softmax((embeddings @ self.top_w.T + self.top_b) / self.temperature)
         return top, embeddings @ self.sub_w.T + self.sub_b
 

@@ -214,7 +214,7 @@ def test_doc_rule(rules: NerRules, rule: str, headline: str, marked: str, expect
 
 
 def test_every_declared_rule_has_cases() -> None:
-    declared = [r.name for r in (*SPAN_RULES, *TYPE_RULES, *DOC_RULES)]
+    declared = [r.name for r in SPAN_RULES] + [r.name for r in TYPE_RULES] + [r.name for r in DOC_RULES]
     assert len(declared) == len(set(declared)) == len(RULES)
     assert set(declared) == set(SPAN_CASES) | set(TYPE_CASES) | set(DOC_CASES)
 
