@@ -7,7 +7,7 @@ TRAIN_VENV := .venv-train
 ARGS ?=
 DATA_DIR ?= ../shared/data
 
-.PHONY: help venv kafka-tools test test-unit demo eval bench faults lint schemas dashboards train-venv train-stance train-topics kafka-up kafka-down kafka-status prometheus clean
+.PHONY: help venv kafka-tools test test-unit demo eval bench faults lint schemas dashboards train-venv train-stance train-topics kafka-up kafka-down kafka-status kafka-cluster-up kafka-cluster-down kafka-cluster-status prometheus clean
 
 help:
 	@echo "make demo [ARGS=--once]   set up, start broker + worker, push seeds/, show enriched events"
@@ -16,6 +16,7 @@ help:
 	@echo "make kafka-up             start the local Kafka broker (127.0.0.1:9092) and create the topics"
 	@echo "make kafka-down           stop the local Kafka broker"
 	@echo "make kafka-status         is the local broker running? (exit 3 when not)"
+	@echo "make kafka-cluster-up | kafka-cluster-down | kafka-cluster-status   a local 3-node KRaft cluster (ports 9192..9197)"
 	@echo "make eval [ARGS=...]      score the enrichment library on ../shared/data (DATA_DIR=...)"
 	@echo "make bench [ARGS=...]     throughput/latency benchmark (~7 min)"
 	@echo "make faults [ARGS=...]    delivery guarantee under injected faults (~9 min)"
@@ -72,6 +73,14 @@ kafka-down: venv
 kafka-status: venv
 	$(BIN)/wirestream kafka status
 
+# The local 3-node KRaft cluster (streams/kafka/cluster.py; RF 3, min.insync.replicas 2), ports 9192..9197.
+kafka-cluster-up: venv kafka-tools
+	$(BIN)/python -m streams.kafka.cluster up $(ARGS)
+kafka-cluster-down: venv
+	$(BIN)/python -m streams.kafka.cluster down $(ARGS)
+kafka-cluster-status: venv
+	$(BIN)/python -m streams.kafka.cluster status $(ARGS)
+
 lint: venv
 	$(BIN)/ruff check streams schemas tests bench faults training
 	$(BIN)/mypy streams schemas
@@ -92,8 +101,8 @@ $(TRAIN_VENV)/.installed: pyproject.toml
 train-stance: train-venv
 	$(TRAIN_VENV)/bin/python -m training.train_stance --data-dir $(DATA_DIR) $(ARGS)
 
-train-topics: train-venv
-	$(TRAIN_VENV)/bin/python -m training.train_topics --data-dir $(DATA_DIR) $(ARGS)
+train-topics: train-venv  # ~30 min on 2 cores; writes streams/enrich/models/topics (see its TRAINING.md)
+	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.train_topics --data-dir $(DATA_DIR) --threads 2 $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(TRAIN_VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -15,8 +15,9 @@ import sys
 import time
 from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Any
 
-from faults.cases import CaseResult, Sizes, all_cases, poison_fraction, run_case
+from faults.cases import CaseResult, CaseSpec, Sizes, all_cases, poison_fraction, run_case
 from faults.env import FAULTS_HOME, FaultEnv, broker_settings
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
@@ -56,28 +57,12 @@ def summary_line(results: list[CaseResult], total: int) -> str:
     return f"lost={lost} crashes={crashes} poison_dead_lettered={poison_fraction(results):.4f} cases={passed}/{total}"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m faults", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=19192, help="broker port (controller: port + 1)")
-    parser.add_argument("--seed", type=int, default=20261128)
-    parser.add_argument("--only", nargs="*", help="run only these cases (names as in the table)")
-    parser.add_argument("--out", type=Path, default=RESULTS / "faults.json", help="JSON report")
-    for f in fields(Sizes):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    sizes = Sizes(**{f.name: getattr(args, f.name) for f in fields(Sizes)})
-    cases = [c for c in all_cases(sizes, args.seed) if not args.only or c[0] in args.only]
-    logs = FAULTS_HOME / "logs" / time.strftime("%Y%m%dT%H%M%S")
-    logs.mkdir(parents=True, exist_ok=True)
-    env = FaultEnv(broker_settings(args.port), logs)
+def run_cases(env: FaultEnv, cases: list[CaseSpec], start: str) -> list[CaseResult]:
+    """Start ``env``'s broker, run ``cases`` in order and print the table; ``env`` is closed whatever happens."""
     results: list[CaseResult] = []
     t0 = time.monotonic()
     try:
-        say(f"Starting the fault broker on 127.0.0.1:{args.port} (worker logs: {logs}) ...")
+        say(start)
         env.start_broker()
         for name, body, overrides in cases:
             results.append(run_case(env, name, body, say, **overrides))
@@ -88,10 +73,44 @@ def main(argv: list[str] | None = None) -> int:
     say(f"\nfault cases finished in {time.monotonic() - t0:.0f}s")
     for line in table(results):
         say(line)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+    return results
+
+
+def write_report(out: Path, sizes: Any, results: list[CaseResult]) -> None:
+    """The JSON report: the sizes, then per case its reconciliation, checks and details."""
+    out.parent.mkdir(parents=True, exist_ok=True)
     report = [{**asdict(r.rec), "name": r.name, "crashes": r.crashes, "seconds": round(r.seconds, 1), "passed": r.passed,
                "checks": r.checks, "details": r.details, "error": r.error} for r in results]  # fmt: skip
-    args.out.write_text(json.dumps(_jsonable({"sizes": asdict(sizes), "cases": report}), indent=2) + "\n")
+    out.write_text(json.dumps(_jsonable({"sizes": asdict(sizes), "cases": report}), indent=2) + "\n")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m faults", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=19192, help="broker port (controller: port + 1)")
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--only", nargs="*", help="run only these cases (names as in the table)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="run the cluster cases instead (faults.cluster_cases: 3-node cluster on ports port+100..port+105)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "faults.json", help="JSON report")
+    for f in fields(Sizes):
+        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.cluster:
+        from faults.cluster_cases import run as run_cluster
+
+        out = RESULTS / "faults-cluster.json" if args.out == RESULTS / "faults.json" else args.out
+        return run_cluster(args.only, out, base_port=args.port + 100, say=say)
+    sizes = Sizes(**{f.name: getattr(args, f.name) for f in fields(Sizes)})
+    cases = [c for c in all_cases(sizes, args.seed) if not args.only or c[0] in args.only]
+    logs = FAULTS_HOME / "logs" / time.strftime("%Y%m%dT%H%M%S")
+    logs.mkdir(parents=True, exist_ok=True)
+    env = FaultEnv(broker_settings(args.port), logs)
+    results = run_cases(env, cases, f"Starting the fault broker on 127.0.0.1:{args.port} (worker logs: {logs}) ...")
+    write_report(args.out, sizes, results)
     line = summary_line(results, len(cases))
     say(line)
     return 0 if results and all(r.passed for r in results) and len(results) == len(cases) else 1

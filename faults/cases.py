@@ -122,6 +122,10 @@ class Case:
         drop_case_topics(self.settings)
 
 
+#: (name, body, settings overrides) of one case.
+CaseSpec = tuple[str, Callable[[Case], None], dict[str, Any]]
+
+
 def run_case(env: FaultEnv, name: str, body: Callable[[Case], None], say: Callable[[str], None], **overrides: Any) -> CaseResult:
     """Run ``body`` in a fresh :class:`Case`; whatever happens, its workers and topics are cleaned up."""
     start = time.monotonic()
@@ -162,6 +166,27 @@ def enriched_total(worker: WorkerProcess) -> int:
     return int(worker.metrics().total("wirestream_stories_enriched_total"))
 
 
+def kill_mid_stream(case: Case, rng: random.Random, kills: int) -> list[int]:
+    """kill -9 the case's current worker ``kills`` times, each at a random point mid-processing, starting a new one
+    after each kill; returns the enriched count at each kill.
+
+    A kill waits until the worker has published something (after a kill -9 the group waits for the dead member's
+    session to expire before the new one gets partitions).
+    """
+    counts = []
+    for _ in range(kills):
+        before = len(case.reader.outputs.enriched)
+        deadline = time.monotonic() + 120
+        while len(case.reader.outputs.enriched) == before and time.monotonic() < deadline:
+            case.reader.poll(0.2)
+        time.sleep(rng.uniform(0.5, 4.0))
+        case.reader.poll(0.2)
+        counts.append(len(case.reader.outputs.enriched))
+        case.current.kill9()  # type: ignore[union-attr]
+        case.start("after-kill")
+    return counts
+
+
 def worker_killed(sizes: Sizes, rng: random.Random) -> Callable[[Case], None]:
     """kill -9 the worker (and its enrichment child) at random points mid-stream, restart it each time."""
 
@@ -169,21 +194,8 @@ def worker_killed(sizes: Sizes, rng: random.Random) -> Callable[[Case], None]:
         stories = as_outgoing(valid_stories(sizes.kill_stories, tag=f"kill{rng.random():.6f}"))
         case.start()
         case.pusher.pace(stories, rate_per_s=max(sizes.kill_stories / sizes.kill_push_s, 2.0))
-        kills = []
-        for _ in range(sizes.kills):
-            # Kill mid-processing: only once this worker has published something (after a kill -9 the group
-            # waits for the dead member's session to expire before the new one gets partitions).
-            before = len(case.reader.outputs.enriched)
-            deadline = time.monotonic() + 120
-            while len(case.reader.outputs.enriched) == before and time.monotonic() < deadline:
-                case.reader.poll(0.2)
-            time.sleep(rng.uniform(0.5, 4.0))
-            case.reader.poll(0.2)
-            kills.append(len(case.reader.outputs.enriched))
-            case.current.kill9()  # type: ignore[union-attr]
-            case.start("after-kill")
+        case.details["kills_at_enriched"] = kill_mid_stream(case, rng, sizes.kills)
         case.pusher.join()
-        case.details["kills_at_enriched"] = kills
         case.wait(sizes.case_timeout_s)
 
     return body
@@ -388,8 +400,10 @@ def failing_stage(sizes: Sizes) -> Callable[[Case], None]:
     return body
 
 
-def all_cases(sizes: Sizes, seed: int) -> list[tuple[str, Callable[[Case], None], dict[str, Any]]]:
+def all_cases(sizes: Sizes, seed: int) -> list[CaseSpec]:
     """(name, body, settings overrides) of every case, in run order."""
+    from faults.registry_cases import registry_killed  # here: that module imports this one
+
     rng = random.Random(seed)
     return [
         ("worker_kill9", worker_killed(sizes, rng), {}),
@@ -399,6 +413,7 @@ def all_cases(sizes: Sizes, seed: int) -> list[tuple[str, Callable[[Case], None]
         ("overload", overload(sizes), {}),
         ("graceful_sigterm", graceful_shutdown(sizes), {}),
         ("failing_stage", failing_stage(sizes), stage_fault_overrides(sizes.stage_timeout_s)),
+        ("registry_kill9", registry_killed(rng), {}),
     ]
 
 

@@ -7,7 +7,16 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from schemas.models import DeadLetter, EnrichedStory, Enrichment, Story
+from schemas.models import (
+    DeadLetter,
+    EnrichedStory,
+    Enrichment,
+    EntityRecord,
+    EntityUpdate,
+    EventCluster,
+    Story,
+    StoryCluster,
+)
 
 JSON_DIR = Path(__file__).resolve().parent / "json"
 MODELS: dict[str, type[BaseModel]] = {
@@ -15,6 +24,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "enrichment": Enrichment,
     "enriched-story": EnrichedStory,
     "dead-letter": DeadLetter,
+    "entity-record": EntityRecord,
+    "entity-update": EntityUpdate,
+    "event-cluster": EventCluster,
+    "story-cluster": StoryCluster,
 }
 
 

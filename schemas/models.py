@@ -7,6 +7,8 @@ This module is the single source of truth for the wire contract:
 * :class:`EnrichedStory` -- the event published on ``wire.enriched`` and ``wire.topic.<slug>``:
   IPTC ninjs 3.0 fields where ninjs has one, plus the ``wirestream`` extension object.
 * :class:`DeadLetter` -- anything that could not be decoded, parsed, validated or enriched.
+* :class:`EntityRecord` -- an entity across stories, on the compacted ``wire.entities`` (and :class:`EntityUpdate`,
+  the registry's internal re-keying message).
 
 JSON Schema files exported from these models live in ``schemas/json/`` (see ``schemas.export``).
 """
@@ -189,6 +191,9 @@ class Enrichment(_Model):
     notes: list[str] = Field(default_factory=list, description="Machine-readable notes, e.g. `unsupported_language`.")
     model_versions: dict[str, str] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds spent in each enrichment stage.")
+    embedding: str | None = Field(
+        default=None, description="The topic encoder's story vector: base64 of 384 int8 (unit vector x 127), for clustering."
+    )
 
 
 # --------------------------------------------------------------------------- output (ninjs 3.0 + extension)
@@ -246,6 +251,7 @@ class WirestreamExtension(_Model):
     quotes: list[Quote] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     model_versions: dict[str, str] = Field(default_factory=dict)
+    embedding: str | None = Field(default=None, description="Story vector, base64 of 384 int8 (see `Enrichment.embedding`).")
 
 
 class EnrichedStory(_Model):
@@ -305,7 +311,88 @@ class DeadLetter(_Model):
     source_topic: str
     source_partition: int
     source_offset: int
+    source_file: str | None = Field(default=None, description="File name the producer sent with it (`ws-file` header of `wirestream push`).")
     failed_at: datetime
+
+
+# --------------------------------------------------------------------------- entity registry (wire.entities)
+# Issue 11 item 4. The pure logic lives in streams/registry/ (TypedDicts of the same shape, for speed); these
+# models are the contract, checked against it by tests/unit/registry.
+
+
+class RegistryLink(_Model):
+    """The GeoNames entry a place is linked to (the latest story's linking)."""
+
+    uri: str = Field(description="`geonames:<id>`.")
+    geonames_id: int | None = None
+    name: str | None = Field(default=None, description="GeoNames canonical name.")
+    country_code: str | None = None
+    feature_class: str | None = None
+    feature_code: str | None = None
+    lat: float | None = Field(default=None, ge=-90.0, le=90.0)
+    lon: float | None = Field(default=None, ge=-180.0, le=180.0)
+    population: int | None = Field(default=None, ge=0)
+
+
+class RegistryRelation(_Model):
+    """A relation the entity was seen with, e.g. a demonym's `nationality` to its country."""
+
+    type: str
+    uri: str
+    name: str = ""
+
+
+class EntityStoryRef(_Model):
+    """A story the record has seen, at its latest version: counted, or retracted (a tombstone)."""
+
+    story_id: str
+    version: int = Field(ge=1)
+    seen_at: str = Field(description="When the story reached wirestream, UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`.")
+    mentions: int = Field(ge=0)
+    counted: bool = Field(description="False once a newer version dropped the entity or the story was withdrawn.")
+
+
+class EntityRecord(_Model):
+    """The message on the compacted topic `wire.entities` (key: the entity `uri`): one real-world entity across stories.
+
+    The latest record per key is the entity's state; consumers join on `uri` (the `Entity.uri` of enriched events).
+    `story_count` counts each live story once, whatever the re-deliveries (idempotent by story id and version).
+    """
+
+    schema_version: str = "1.0"
+    uri: str = Field(description="Stable entity id: `geonames:<id>` or `ws:<type>:<slug>`.")
+    type: EntityType = Field(description="Type in the latest story.")
+    name: str = Field(description="Canonical name in the latest story.")
+    names: list[str] = Field(description="Canonical names seen, first seen first (at most 32).")
+    aliases: list[str] = Field(description="Surface forms of its mentions seen (at most 64).")
+    types: list[EntityType] = Field(description="Every type it was seen with.")
+    link: RegistryLink | None = Field(default=None, description="GeoNames linking of a place.")
+    relations: list[RegistryRelation] = Field(default_factory=list)
+    first_seen: str = Field(description="Earliest arrival of a story naming it (UTC, same form as `seen_at`).")
+    last_seen: str
+    story_count: int = Field(ge=0, description="Distinct live stories naming it (latest versions, withdrawals excluded).")
+    mention_count: int = Field(ge=0, description="Mentions in those stories.")
+    folded_stories: int = Field(ge=0, description="Counted stories older than the window of `stories`.")
+    folded_mentions: int = Field(ge=0)
+    stories: list[EntityStoryRef] = Field(description="The most recent stories (at most 200), oldest first.")
+    updated_at: str
+
+
+class EntityUpdate(_Model):
+    """A message of the registry's internal re-keying topic (key: `uri`): one story's contribution or retraction."""
+
+    op: Literal["add", "retract"]
+    uri: str
+    story_id: str
+    version: int = Field(ge=1)
+    seen_at: str
+    type: EntityType | None = None
+    name: str | None = None
+    aliases: list[str] | None = None
+    mentions: int | None = Field(default=None, ge=0)
+    salience: float | None = None
+    link: RegistryLink | None = None
+    relations: list[RegistryRelation] | None = None
 
 
 __all__ = [
@@ -316,7 +403,10 @@ __all__ = [
     "Entity",
     "EntityLink",
     "EntityRelation",
+    "EntityRecord",
     "EntityStance",
+    "EntityStoryRef",
+    "EntityUpdate",
     "EntityType",
     "Evidence",
     "GeoJsonPoint",
@@ -329,9 +419,67 @@ __all__ = [
     "Quote",
     "QuoteKind",
     "ReasonCode",
+    "RegistryLink",
+    "RegistryRelation",
     "SourceFormat",
     "Story",
     "Tone",
     "Topic",
     "WirestreamExtension",
 ]
+
+
+# --------------------------------------------------------------------------- event clusters (issue 15)
+
+
+class ClusterMember(_Model):
+    story_id: str
+    version: int = Field(ge=1)
+    source: str = Field(description="Who sent it: the `urn:NS:` namespace or URL host of its id, else its byline.")
+
+
+class ClusterEntity(_Model):
+    key: str = Field(description="The entity's stable `uri` where enrichment linked it, else `type:name`.")
+    name: str
+    weight: float = Field(ge=0.0, description="Mean (salience + 0.05) over the cluster's stories.")
+
+
+class EventCluster(_Model):
+    """Record on `wire.clusters` (compacted), keyed by cluster id: the latest state of one event cluster."""
+
+    schema_version: str = SCHEMA_VERSION
+    cluster_id: str
+    status: Literal["open", "closed"] = Field(description="`closed` once no story joined within the window.")
+    language: str
+    first_story: str
+    headline: str = Field(description="Representative headline (the first story's).")
+    size: int = Field(ge=0, description="Stories assigned, versions not counted.")
+    duplicates: int = Field(ge=0, description="How many of them are near-duplicates of another.")
+    members: list[ClusterMember] = Field(description="Members (the first 200).")
+    sources: list[str]
+    top_entities: list[ClusterEntity] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list, description="Most frequent IPTC top-level slugs.")
+    first_seen: datetime
+    last_seen: datetime
+
+
+class DuplicateOf(_Model):
+    story_id: str
+    version: int = Field(ge=1)
+    similarity: float = Field(ge=0.0, le=1.0, description="Estimated Jaccard (or containment) of body word 3-grams.")
+
+
+class StoryCluster(_Model):
+    """Record on `wire.story-clusters`, keyed by story id: which cluster a story (version) belongs to."""
+
+    schema_version: str = SCHEMA_VERSION
+    story_id: str
+    version: int = Field(ge=1)
+    cluster_id: str
+    language: str
+    status: Literal["new", "joined", "duplicate", "version", "repeat"] = Field(
+        description="`new` opened the cluster; `version` is a newer version of a known story (never a duplicate)."
+    )
+    similarity: float = Field(description="Similarity to the cluster it joined (1 when it opened it).")
+    duplicate_of: DuplicateOf | None = None
+    assigned_at: datetime

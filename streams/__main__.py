@@ -14,9 +14,11 @@ import click
 from faust.cli.params import CaseInsensitiveChoice
 
 #: wirestream's own commands, in the order the help lists them; every other command is Faust's.
-WIRESTREAM_COMMANDS = ("worker", "push", "tail", "enrich", "kafka", "demo", "eval")
-#: Python's spellings of log levels that Faust's ``-l`` does not know, and Faust's word for each.
-LOGLEVEL_ALIASES = {"warning": "warn", "critical": "crit", "fatal": "crit"}
+WIRESTREAM_COMMANDS = ("worker", "push", "tail", "enrich", "entities", "clusters", "kafka", "demo", "eval")
+#: Python's spellings of log levels that Faust's ``-l`` does not know.
+LOGLEVEL_ALIASES = ("warning", "critical")
+#: Spellings turned into Python's level names (mode cannot set up logging at Faust's own ``crit``).
+LOGLEVEL_NAMES = {"crit": "critical", "fatal": "critical", "warn": "warning"}
 
 HELP = """wirestream: enrich news wire stories on Kafka with entities, IPTC Media Topics and stance.
 
@@ -40,7 +42,7 @@ port is taken, says so in one line and exits 1. Faust's own web server stays off
 
 
 class LogLevel(CaseInsensitiveChoice):
-    """Faust's ``-l`` choices plus Python's ``warning``/``critical``, converted to Faust's spelling."""
+    """Faust's ``-l`` choices plus Python's ``warning``/``critical``, converted to Python's level names."""
 
     def __init__(self, choices: Sequence[str]) -> None:
         super().__init__(choices)
@@ -48,8 +50,8 @@ class LogLevel(CaseInsensitiveChoice):
         self.choices = [*self.faust_choices, *LOGLEVEL_ALIASES]
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        alias = LOGLEVEL_ALIASES.get(str(value).lower())
-        return alias if alias is not None else super().convert(value, param, ctx)
+        level = str(super().convert(value, param, ctx)).lower()
+        return LOGLEVEL_NAMES.get(level, level)
 
 
 def version_text() -> str:
@@ -118,6 +120,8 @@ def main() -> None:
 
     import streams.agents  # noqa: F401 - declares the agent on the app
     import streams.cli.commands  # noqa: F401 - registers the commands on the app
+    import streams.cluster_agent  # noqa: F401 - declares the event clusterer (agents, tables) on the app
+    import streams.registry_agent  # noqa: F401 - declares the entity registry (agents, tables) on the app
     from streams.app import app
 
     app.finalize()

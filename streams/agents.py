@@ -75,7 +75,13 @@ def install(new: WorkerParts | None) -> None:
 
 def _record(event: EventT) -> RawRecord:
     msg = event.message
-    return RawRecord(key=msg.key, value=msg.value, source=SourceRef(msg.topic, msg.partition, msg.offset), timestamp=msg.timestamp)
+    return RawRecord(
+        key=msg.key,
+        value=msg.value,
+        source=SourceRef(msg.topic, msg.partition, msg.offset),
+        timestamp=msg.timestamp,
+        headers=tuple((k, v) for k, v in (msg.headers or ())),
+    )
 
 
 async def _publish_until_acknowledged(p: WorkerParts, result: BatchResult) -> None:

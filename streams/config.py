@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     topic_enriched: str = "wire.enriched"
     topic_deadletter: str = "wire.deadletter"
     topic_by_iptc_prefix: str = Field(default="wire.topic.", description="Prefix of the per-IPTC-topic output topics.")
+    topic_route_min_confidence: float = Field(default=0.5, ge=0, le=1, description="A story goes to wire.topic.<slug> only when that top-level topic's confidence is at least this (wire.enriched keeps every topic).")
     partitions: int = Field(default=4, ge=1, description="Partitions of every topic created at start.")
     replication_factor: int = Field(default=1, ge=1)
 
@@ -70,6 +71,11 @@ class Settings(BaseSettings):
     stage_wrapper_spec: str | None = Field(
         default=None, description="TESTING ONLY: the wrapper's argument, e.g. fault rules 'raise:<stage>:<marker>'."
     )
+
+    # --- Event clusters and near-duplicates (streams/cluster_agent.py)
+    cluster_window_h: float = Field(default=72.0, gt=0, description="Stories older than this leave the duplicate/cluster index; idle clusters close.")
+    cluster_max_stories: int = Field(default=20_000, ge=100, description="Most stories the index holds per language (oldest leave first): bounds memory (~5 kB a story).")
+    cluster_max_clusters: int = Field(default=5_000, ge=10, description="Most open clusters per language (least recently grown close first).")
 
     # --- Input limits (safe defaults)
     max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger inputs are dead-lettered as too_large.")

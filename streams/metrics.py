@@ -172,3 +172,50 @@ def observe_stage(stage: str, seconds: float, stories: int = 1) -> None:
     hist = STAGE_SECONDS.labels(stage=stage)
     for _ in range(stories):
         hist.observe(per_story)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Entity registry (issue 11 item 4: streams/registry_agent.py) and Faust table recovery
+# (Faust's known recovery hangs, #651/#432/#176: progress is exported so a stuck recovery shows on a dashboard).
+
+REGISTRY_UPDATES = Counter("wirestream_registry_updates", "Entity updates applied to the registry, by outcome (added, replaced, retracted, duplicate, stale, ignored).", ["outcome"], registry=REGISTRY)
+REGISTRY_EVENTS = Counter("wirestream_registry_events", "wire.enriched events routed to the registry, by result (routed, stale).", ["result"], registry=REGISTRY)
+REGISTRY_ENTITIES = Gauge("wirestream_registry_entities", "Entity records in this worker's partitions of the registry table.", registry=REGISTRY)
+TABLE_RECOVERY_IN_PROGRESS = Gauge("wirestream_table_recovery_in_progress", "1 while this worker replays table changelogs before processing (Faust recovery).", registry=REGISTRY)
+TABLE_RECOVERY_REMAINING = Gauge("wirestream_table_recovery_remaining_messages", "Changelog messages still to replay, per changelog topic, partition and kind (active, standby).", ["topic", "partition", "kind"], registry=REGISTRY)
+TABLE_RECOVERY_SECONDS = Gauge("wirestream_table_recovery_seconds", "Seconds the current (while in progress) or the last table recovery took.", registry=REGISTRY)
+TABLE_RECOVERIES = Counter("wirestream_table_recoveries", "Table recoveries completed by this worker.", registry=REGISTRY)
+
+REGISTRY_OUTCOMES = ("added", "replaced", "retracted", "duplicate", "stale", "ignored")
+
+
+def init_registry_series() -> None:
+    """Zero-valued series of the registry's labelled counters (see :func:`init_series`)."""
+    for outcome in REGISTRY_OUTCOMES:
+        REGISTRY_UPDATES.labels(outcome=outcome)
+    for result in ("routed", "stale"):
+        REGISTRY_EVENTS.labels(result=result)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Event clusters and near-duplicates (issue 15: streams/cluster_agent.py). Faust's table recovery progress is the
+# wirestream_table_recovery_* block above; these add the clusterer's own rebuild and sizes.
+
+CLUSTER_ASSIGNMENTS = Counter("wirestream_cluster_assignments", "Stories assigned to event clusters, by status (new, joined, duplicate, version, repeat).", ["status"], registry=REGISTRY)
+CLUSTER_DUPLICATES = Counter("wirestream_cluster_duplicates", "Stories flagged as near-duplicates of an earlier story.", registry=REGISTRY)
+CLUSTERS_OPEN = Gauge("wirestream_clusters_open", "Open event clusters held by this worker, by language.", ["language"], registry=REGISTRY)
+CLUSTER_STORIES = Gauge("wirestream_cluster_index_stories", "Stories in this worker's near-duplicate index, by language.", ["language"], registry=REGISTRY)
+CLUSTER_TABLE_ROWS = Gauge("wirestream_cluster_table_rows", "Rows of this worker's cluster tables (stories, clusters).", ["table"], registry=REGISTRY)
+CLUSTER_EVICTED = Counter("wirestream_cluster_evicted", "Stories that left the index and clusters that closed (window or cap).", ["kind"], registry=REGISTRY)
+CLUSTER_REBUILD_SECONDS = Gauge("wirestream_cluster_rebuild_seconds", "Seconds the last rebuild of a language's clusterer from its recovered table took.", ["language"], registry=REGISTRY)
+CLUSTER_REBUILT_STORIES = Gauge("wirestream_cluster_rebuilt_stories", "Stories replayed into a language's clusterer at its last rebuild.", ["language"], registry=REGISTRY)
+CLUSTER_SECONDS = Histogram("wirestream_cluster_duration_seconds", "Seconds per story spent clustering (features, duplicate check, assignment).", buckets=_LATENCY_BUCKETS, registry=REGISTRY)
+CLUSTER_STATUSES = ("new", "joined", "duplicate", "version", "repeat")
+
+
+def init_cluster_series() -> None:
+    """Zero-valued series of the clusterer's labelled counters (see :func:`init_series`)."""
+    for status in CLUSTER_STATUSES:
+        CLUSTER_ASSIGNMENTS.labels(status=status)
+    for kind in ("story", "cluster"):
+        CLUSTER_EVICTED.labels(kind=kind)

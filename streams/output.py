@@ -22,6 +22,8 @@ from schemas.models import (
     WirestreamExtension,
 )
 
+#: Header a producer may set with the file a message came from (`wirestream push` does); dead letters keep it.
+FILE_HEADER = "ws-file"
 _MEDTOP_URI = "http://cv.iptc.org/newscodes/mediatopic/"
 _GEONAMES_URI = "https://sws.geonames.org/"
 _NINJS_BUCKET = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places"}
@@ -105,6 +107,7 @@ def enriched_event(story: Story, enrichment: Enrichment, source: SourceRef, *, p
             quotes=enrichment.quotes,
             notes=enrichment.notes,
             model_versions=enrichment.model_versions,
+            embedding=enrichment.embedding,
         ),
     )
 
@@ -141,6 +144,7 @@ def dead_letter(
     stage: str | None = None,
     source_format: SourceFormat | None = None,
     story_id: str | None = None,
+    source_file: str | None = None,
 ) -> DeadLetter:
     """A dead letter carrying the original bytes (base64) and where they came from."""
     raw = value or b""
@@ -156,6 +160,7 @@ def dead_letter(
         source_topic=source.topic,
         source_partition=source.partition,
         source_offset=source.offset,
+        source_file=source_file,
         failed_at=datetime.now(UTC),
     )
 

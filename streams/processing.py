@@ -18,7 +18,15 @@ from streams import metrics
 from streams.config import Settings
 from streams.enrich.document import Document
 from streams.ingest import IngestError, IngestLimits, parse_message
-from streams.output import SourceRef, dead_letter, enriched_event, event_headers, to_bytes, withdrawal_event
+from streams.output import (
+    FILE_HEADER,
+    SourceRef,
+    dead_letter,
+    enriched_event,
+    event_headers,
+    to_bytes,
+    withdrawal_event,
+)
 from streams.runner import EnrichOutcome, StageFailure
 from streams.topics import Topics
 
@@ -36,6 +44,11 @@ class RawRecord:
     value: bytes | None
     source: SourceRef
     timestamp: float | None = None  # broker timestamp, seconds
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        """The first header ``name`` as text, or None."""
+        return next((v.decode("utf-8", "replace") for k, v in self.headers if k == name and v is not None), None)
 
 
 class Publisher(Protocol):
@@ -149,11 +162,14 @@ class BatchProcessor:
         for event in [*result.enriched, *result.withdrawn]:
             key, value, headers = event.wirestream.story_id.encode(), to_bytes(event), event_headers(event)
             await send(topics.enriched, key, value, headers)
-            for slug in dict.fromkeys(t.slug for t in event.wirestream.topics if t.level == 1):
+            for slug in dict.fromkeys(t.slug for t in event.wirestream.topics if t.level == 1 and t.confidence >= self.settings.topic_route_min_confidence):
                 await send(topics.iptc(slug), key, value, headers)
         for letter in result.dead_letters:
             key = (letter.story_id or f"{letter.source_topic}-{letter.source_partition}-{letter.source_offset}").encode()
-            await send(topics.deadletter, key, to_bytes(letter), [("ws-reason", letter.reason.value.encode())])
+            headers = [("ws-reason", letter.reason.value.encode())]
+            if letter.source_file:
+                headers.append((FILE_HEADER, letter.source_file.encode()))
+            await send(topics.deadletter, key, to_bytes(letter), headers)
         for fut in pending:
             await fut
         n = len(result.enriched) + len(result.withdrawn) + len(result.dead_letters)
@@ -180,7 +196,8 @@ class BatchProcessor:
                 metrics.STORY_TONE.labels(topic=main_topic, polarity=ext.tone.polarity).inc()
         metrics.STORIES_WITHDRAWN.inc(len(result.withdrawn))
         for letter in result.dead_letters:
-            metrics.DEAD_LETTERS.labels(reason=letter.reason.value, stage=letter.stage or "none").inc()
+            where = f"{letter.source_topic}/{letter.source_partition}@{letter.source_offset}"
+            metrics.count_dead_letter(letter.reason.value, letter.stage, where, letter.message)
 
 
 def _dead_letter(rec: RawRecord, **fields: Any) -> DeadLetter:
@@ -190,6 +207,7 @@ def _dead_letter(rec: RawRecord, **fields: Any) -> DeadLetter:
     the full size): a multi-MB input once made an unpublishable dead letter, retried forever, blocking its partition.
     """
     value, key = rec.value or b"", rec.key
+    fields.setdefault("source_file", rec.header(FILE_HEADER))
     cap = DEAD_LETTER_ORIGINAL_BYTES
     if len(value) <= cap and (key is None or len(key) <= cap):
         return dead_letter(rec.value, key, rec.source, **fields)

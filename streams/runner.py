@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -58,6 +59,12 @@ def _load(config: EnrichConfig) -> dict[str, str]:
     return dict(_enricher(config).model_versions)
 
 
+def _child_init(config: EnrichConfig) -> None:
+    """Pool initializer: load the models; Ctrl-C is the parent's to handle (it stops the pool), not the child's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _load(config)
+
+
 def _enrich(config: EnrichConfig, docs: Sequence[Document]) -> list[EnrichOutcome]:
     """Enrich ``docs`` with this process's enricher; failures become :class:`StageFailure`."""
     from streams.enrich.pipeline import EnrichStageError
@@ -85,7 +92,7 @@ class EnrichRunner:
     def _new_executor(self) -> Executor | None:
         if self.mode == "process":
             ctx = multiprocessing.get_context("spawn")  # never fork a process that runs an event loop
-            return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_load, initargs=(self.config,))
+            return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_child_init, initargs=(self.config,))
         if self.mode == "thread":
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
         return None

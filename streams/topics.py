@@ -17,11 +17,14 @@ class Topics:
     enriched: str
     deadletter: str
     iptc_prefix: str
+    entities: str = "wire.entities"  # the entity registry (compacted, keyed by entity uri)
+    clusters: str = "wire.clusters"  # event clusters (compacted, keyed by cluster id)
 
     @classmethod
     def of(cls, settings: Settings) -> Topics:
         """The names ``settings`` configure (``WIRESTREAM_TOPIC_*``)."""
-        return cls(settings.topic_raw, settings.topic_enriched, settings.topic_deadletter, settings.topic_by_iptc_prefix)
+        return cls(settings.topic_raw, settings.topic_enriched, settings.topic_deadletter, settings.topic_by_iptc_prefix,
+                   entities_topic(settings), clusters_topic(settings))  # fmt: skip
 
     def iptc(self, slug: str) -> str:
         """The topic of one IPTC top-level slug, e.g. ``wire.topic.politics``."""
@@ -35,9 +38,41 @@ class Topics:
         """The 17 per-topic output topics, in taxonomy order."""
         return [self.iptc(slug) for slug in TOP_LEVEL_SLUGS]
 
+    def registry(self) -> list[str]:
+        """The entity registry's topics: ``wire.entities`` (its table's changelog), the re-keying topic
+        ``<entities>.updates`` (keyed by entity uri) and the story index's changelog ``<entities>.stories``."""
+        return [self.entities, f"{self.entities}.updates", f"{self.entities}.stories"]
+
+    def clustering(self) -> list[str]:
+        """The event clusterer's topics: ``wire.clusters`` (its cluster table's changelog), its story table's
+        changelog ``<clusters>.stories``, the assignments ``wire.story-clusters`` and the by-language re-keying topic."""
+        story_clusters = "wire.story-clusters" + self.clusters.removeprefix("wire.clusters") if self.clusters.startswith("wire.clusters") else f"{self.clusters}.story"
+        return [self.clusters, f"{self.clusters}.stories", story_clusters, f"{self.clusters}.by-language"]
+
+    def compacted(self) -> list[str]:
+        """Topics created with ``cleanup.policy=compact`` (latest value per key)."""
+        return [self.entities, f"{self.entities}.stories", *self.clustering()[:3]]
+
     def all(self) -> list[str]:
-        """Every topic wirestream creates: raw, enriched, dead letters, then one per IPTC slug."""
-        return list(dict.fromkeys([self.raw, self.enriched, self.deadletter, *self.by_iptc()]))
+        """Every topic wirestream creates: raw, enriched, dead letters, one per IPTC slug, then the registry's."""
+        return list(dict.fromkeys([self.raw, self.enriched, self.deadletter, *self.by_iptc(), *self.registry(), *self.clustering()]))
+
+
+def entities_topic(settings: Settings) -> str:
+    """``WIRESTREAM_TOPIC_ENTITIES`` if the settings have it, else derived from the enriched topic's name
+    (``wire.enriched`` -> ``wire.entities``, ``wire.enriched.<tag>`` -> ``wire.entities.<tag>``), so isolated
+    settings get a registry of their own."""
+    configured = getattr(settings, "topic_entities", None)
+    if configured:
+        return str(configured)
+    enriched = settings.topic_enriched
+    return "wire.entities" + enriched.removeprefix("wire.enriched") if enriched.startswith("wire.enriched") else f"{enriched}.entities"
+
+
+def clusters_topic(settings: Settings) -> str:
+    """``wire.clusters``, or ``wire.clusters.<tag>`` for isolated settings (derived like :func:`entities_topic`)."""
+    enriched = settings.topic_enriched
+    return "wire.clusters" + enriched.removeprefix("wire.enriched") if enriched.startswith("wire.enriched") else f"{enriched}.clusters"
 
 
 def isolated(settings: Settings, tag: str, *, iptc: bool = True, unique: bool = True) -> Settings:

@@ -121,7 +121,8 @@ def unique_settings(kafka_settings: Settings) -> Iterator[Settings]:
     from streams.topics import isolated
 
     settings = isolated(kafka_settings, "test")
-    names = ensure_topics(settings).names
+    ensured = ensure_topics(settings)
+    names = [*ensured.names, *ensured.internal]
     try:
         yield settings
     finally:

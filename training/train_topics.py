@@ -1,16 +1,17 @@
-"""Train the IPTC topic model: int8 MiniLM encoder + linear heads over the 17 top-level and chosen second-level topics.
+"""Train the IPTC topic model: MiniLM fine-tuned on labelled news, exported to int8 ONNX, with calibrated heads.
 
-No classifier is fitted to the five BBC labels. Training signal, in order:
-1. IPTC topic names and wirestream's own descriptions (``streams/enrich/data/iptc_mediatopics.tsv``) and hand-written
-   example sentences (``training/data/topic_seeds.tsv``);
-2. optionally (``--abp``, off by default: measured 0.866 vs 0.923 on BBC, its US-politics-heavy mix pulls the head
-   away from UK news) weak labels from article-bias-prediction whose AllSides topic maps to IPTC;
-3. self-training on UNLABELED news text (BBC headlines and bodies, labels never read for fitting): a teacher reading
-   ``--teacher-length`` tokens labels the pool with its confident predictions and is refitted, for several rounds;
-4. a student head on the runtime view (``--max-length`` tokens) fitted to the labeled texts plus the teacher's
-   pseudo-labels. BBC gold labels are used only to report accuracy and to pick one scalar (the softmax temperature).
+1. Training windows (``streams.enrich.topic_text.chunk_ids``, the runtime's reading): HuffPost train headlines
+   (world/US news left out; 5 % held out for calibration), BBC articles except those numbered NN1 (up to
+   ``--train-chunks`` windows an article, each labelled with the article's topic), and the project's own short
+   stories and sentences (``training/data/topic_examples.tsv``, ``topic_seeds.tsv``), repeated ``--own-copies``
+   times. MasakhaNEWS and ``tests/data/topics`` are evaluation only and never read.
+2. Fine-tune MiniLM + a linear layer over the 17 top-level topics (cross-entropy, AdamW).
+3. Export the encoder to ONNX, int8 per-channel; the linear layer becomes ``top_w``/``top_b`` of ``head.npz``.
+4. Calibrate with the int8 model as served: one softmax temperature fitted (NLL) on the held-out HuffPost
+   headlines and BBC articles; the routing threshold is read off the same held-out predictions.
+5. Second-level head: logistic regression on the names and descriptions of the second-level topics.
 
-Run: ``.venv-train/bin/python -m training.train_topics --data-dir ../shared/data`` (HF_HUB_OFFLINE=1).
+Run: ``HF_HUB_OFFLINE=1 .venv-train/bin/python -m training.train_topics --data-dir ../shared/data``.
 """
 
 from __future__ import annotations
@@ -19,200 +20,213 @@ import argparse
 import json
 import logging
 import os
+import random
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.linear_model import LogisticRegression
+from tokenizers import Tokenizer
 
 from streams.enrich.document import Document
-from streams.enrich.iptc import SECOND_LEVEL, TOP_LEVEL, by_code
+from streams.enrich.iptc import SECOND_LEVEL, TOP_LEVEL
 from streams.enrich.onnx_model import OnnxEncoder
-from streams.enrich.topic_text import topic_text
-from streams.enrich.topics import DEFAULT_MODEL_DIR, softmax
+from streams.enrich.topic_text import chunk_ids
+from streams.enrich.topics import DEFAULT_MODEL_DIR, ReadingWindow, TopicModel, TopicThresholds, softmax
+from streams.eval.topics import expected_calibration_error
 from training import topics_data as td
-from training.topics_embed import cached_embed
+from training.topics_export import WEIGHTS_DIR, export_encoder
+from training.topics_finetune import Window, fine_tune
 
 log = logging.getLogger("train_topics")
 TOP_CODES = [t.code for t in TOP_LEVEL]
 TOP_INDEX = {c: i for i, c in enumerate(TOP_CODES)}
 SUB_CODES = [t.code for t in SECOND_LEVEL]
-SUB_INDEX = {c: i for i, c in enumerate(SUB_CODES)}
-VERSION = "topics-minilm-selftrain-1"
+VERSION = "topics-minilm-ft-2"
+WINDOW_CHOICES = ((128, 1), (128, 2), (96, 3), (128, 3))
 
 
-def top_of(code: str) -> str:
-    """The top-level ancestor of an IPTC code in the table."""
-    return code if by_code[code].level == 1 else str(by_code[code].parent)
-
-
-def fit_lr(x: np.ndarray, y: np.ndarray, c: float, seed: int, balanced: bool = False) -> LogisticRegression:
-    """Multinomial logistic regression (lbfgs)."""
-    weight = "balanced" if balanced else None
-    return LogisticRegression(C=c, max_iter=4000, class_weight=weight, random_state=seed).fit(x, y)
-
-
-def full_proba(model: LogisticRegression, x: np.ndarray, n_classes: int) -> np.ndarray:
-    """Probabilities over all ``n_classes`` (classes absent from the fit get 0)."""
-    out = np.zeros((len(x), n_classes))
-    out[:, model.classes_] = model.predict_proba(x)
+def windows_of(
+    tok: Tokenizer, examples: Sequence[td.Example], chunk_tokens: int, max_chunks: int, copies: int = 1
+) -> list[Window]:
+    """Training windows of ``examples`` (each window labelled with its example's topic)."""
+    out = []
+    for ex in examples:
+        for ids in chunk_ids(tok, ex.headline, ex.body, chunk_tokens=chunk_tokens, max_chunks=max_chunks):
+            out += [Window(ids, TOP_INDEX[ex.code])] * copies
     return out
 
 
-def self_train(
-    x_lab: np.ndarray, y_lab: np.ndarray, x_pool: np.ndarray, *, rounds: int, threshold: float, c: float, seed: int
-) -> LogisticRegression:
-    """Fit on the labeled texts, then repeatedly add the pool items predicted with probability >= threshold."""
-    model = fit_lr(x_lab, y_lab, c, seed, balanced=True)
-    for r in range(rounds):
-        proba = full_proba(model, x_pool, len(TOP_CODES))
-        chosen = proba.max(axis=1) >= threshold
-        x = np.vstack([x_lab, x_pool[chosen]])
-        y = np.concatenate([y_lab, proba.argmax(axis=1)[chosen]])
-        model = fit_lr(x, y, c, seed)
-        log.info("self-training round %d: %d of %d pool items pseudo-labeled", r, int(chosen.sum()), len(x_pool))
-    return model
-
-
 def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
-    """The softmax temperature (grid 0.5..3) with the lowest negative log-likelihood of ``gold``."""
-    grid = np.round(np.arange(0.5, 3.01, 0.05), 2)
+    """The softmax temperature (grid 0.3..3) with the lowest negative log-likelihood of ``gold``."""
+    grid = np.round(np.arange(0.3, 3.001, 0.02), 2)
     nll = [-np.log(softmax(logits / t)[np.arange(len(gold)), gold] + 1e-12).mean() for t in grid]
     return float(grid[int(np.argmin(nll))])
 
 
-def accuracy_report(proba: np.ndarray, gold: np.ndarray) -> dict[str, float]:
-    """17-way top-1 accuracy, macro-F1 over the gold classes, per-class recall and F1 (keyed by BBC category)."""
+def scores(proba: np.ndarray, gold: np.ndarray) -> dict[str, float]:
+    """Top-1 accuracy and ECE of ``proba`` against ``gold`` indices."""
     pred = proba.argmax(axis=1)
-    out = {"accuracy": round(float((pred == gold).mean()), 4)}
-    f1s = []
-    for category, code in td.BBC_TO_IPTC.items():
-        k = TOP_INDEX[code]
-        tp = int(((pred == k) & (gold == k)).sum())
-        fp = int(((pred == k) & (gold != k)).sum())
-        fn = int(((pred != k) & (gold == k)).sum())
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        f1s.append(f1)
-        out[f"recall.{category}"] = round(tp / max(1, tp + fn), 4)
-        out[f"f1.{category}"] = round(f1, 4)
-    out["macro_f1"] = round(float(np.mean(f1s)), 4)
+    conf = proba.max(axis=1)
+    return {
+        "accuracy": round(float((pred == gold).mean()), 4),
+        "ece": round(expected_calibration_error(conf.tolist(), (pred == gold).tolist()), 4),
+        "n": int(len(gold)),
+    }
+
+
+def docs_of(examples: Sequence[td.Example]) -> list[Document]:
+    return [Document(e.id, e.headline, e.body, "en") for e in examples]
+
+
+def route_table(proba: np.ndarray, gold: np.ndarray) -> dict[str, dict[str, float]]:
+    """For routing thresholds t: precision of (story, topic) pairs with P >= t and the share of stories routed."""
+    out = {}
+    for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        routed = proba >= t
+        hits = routed[np.arange(len(gold)), gold]
+        out[str(t)] = {
+            "precision": round(float(hits.sum() / max(1, routed.sum())), 4),
+            "recall": round(float(hits.mean()), 4),
+            "stories_routed": round(float(routed.any(axis=1).mean()), 4),
+        }
     return out
 
 
-class Views:
-    """Cached embeddings of texts at a given token length."""
+def save_head(out_dir: Path, top_w: np.ndarray, top_b: np.ndarray, temperature: float,
+              sub_w: np.ndarray | None = None, sub_b: np.ndarray | None = None) -> None:
+    sub_w = np.zeros((len(SUB_CODES), top_w.shape[1]), dtype=np.float32) if sub_w is None else sub_w
+    sub_b = np.zeros(len(SUB_CODES), dtype=np.float32) if sub_b is None else sub_b
+    np.savez(
+        out_dir / "head.npz",
+        top_codes=np.array(TOP_CODES),
+        top_w=top_w.astype(np.float32),
+        top_b=top_b.astype(np.float32),
+        sub_codes=np.array(SUB_CODES),
+        sub_w=sub_w.astype(np.float32),
+        sub_b=sub_b.astype(np.float32),
+        temperature=np.float32(temperature),
+    )
 
-    def __init__(self, model_dir: Path, cache_dir: Path, threads: int) -> None:
-        self.model_dir, self.cache_dir, self.threads = model_dir, cache_dir, threads
-        self._encoders: dict[int, OnnxEncoder] = {}
 
-    def __call__(self, texts: list[str], name: str, length: int) -> np.ndarray:
-        if length not in self._encoders:
-            self._encoders[length] = OnnxEncoder(self.model_dir, max_length=length, threads=self.threads)
-        return cached_embed(self._encoders[length], texts, self.cache_dir, name)
+def write_config(out_dir: Path, args: argparse.Namespace, route: float) -> None:
+    config = {
+        "version": VERSION,
+        "chunk_tokens": args.chunk_tokens,
+        "max_chunks": args.max_chunks,
+        "thresholds": {"extra_top": args.extra_top, "second_level": args.second_level},
+        "route_min_confidence": route,
+    }
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+def timed_logits(model: TopicModel, docs: Sequence[Document]) -> tuple[np.ndarray, float]:
+    """Uncalibrated top-level logits of ``docs`` and the CPU seconds a story took."""
+    started = time.process_time()
+    emb = model.embed(docs)
+    return emb @ model.top_w.T + model.top_b, (time.process_time() - started) / max(1, len(docs))
 
 
 def train(args: argparse.Namespace) -> dict[str, object]:
-    """Build the heads; returns the training report (also written next to the model)."""
+    """Fine-tune, export, calibrate; returns the training report (also written next to the model)."""
     started = time.time()
+    torch.set_num_threads(args.threads)
     out_dir: Path = args.out
-    work = out_dir if args.encoder is None else args.encoder
-    if args.encoder is None:
-        from training.topics_export import export_encoder  # torch only needed when exporting
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tok = Tokenizer.from_file(str(WEIGHTS_DIR / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
 
-        export_encoder(out_dir)
-    elif work != out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("model.onnx", "tokenizer.json"):
-            shutil.copyfile(work / name, out_dir / name)
-    views = Views(work, args.cache_dir, args.threads)
+    rng = random.Random(args.seed)
+    hp = td.huffpost(args.data_dir, "train")
+    rng.shuffle(hp)
+    n_cal = int(len(hp) * args.calibration_share)
+    hp_cal, hp_train = hp[:n_cal], hp[n_cal:]
+    bbc = td.bbc(args.data_dir)
+    bbc_cal = [e for e in bbc if td.bbc_held_out(e.id)]
+    bbc_train = [e for e in bbc if not td.bbc_held_out(e.id)]
+    if args.cal_limit:
+        hp_cal, bbc_cal = hp_cal[: args.cal_limit], bbc_cal[: args.cal_limit]
+    own = td.own_examples() + td.seed_sentences()
+    windows = (
+        windows_of(tok, hp_train, args.chunk_tokens, 1)
+        + windows_of(tok, bbc_train, args.chunk_tokens, args.train_chunks)
+        + windows_of(tok, own, args.chunk_tokens, args.train_chunks, args.own_copies)
+    )
+    counts = {c: 0 for c in TOP_CODES}
+    for w in windows:
+        counts[TOP_CODES[w.label]] += 1
+    log.info("training windows: %d (%s)", len(windows), counts)
 
-    labeled = td.description_texts() + td.seed_texts()
-    x_lab = views([t.text for t in labeled], "labeled", args.max_length)
-    y_lab = np.array([TOP_INDEX[top_of(t.code)] for t in labeled])
+    model = fine_tune(
+        windows, len(TOP_CODES), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        head_lr=args.head_lr, seed=args.seed, max_steps=args.max_steps,
+    )
+    train_s = time.time() - started
+    export_encoder(model.encoder.bert, work, keep_fp32=True)
+    for name in ("model.onnx", "tokenizer.json"):
+        shutil.copyfile(work / name, out_dir / name)
+    top_w = model.head.weight.detach().numpy()
+    top_b = model.head.bias.detach().numpy()
+    save_head(out_dir, top_w, top_b, 1.0)
+    write_config(out_dir, args, args.route_min_confidence)
+    report: dict[str, object] = {"train_windows": len(windows), "window_counts": counts, "train_s": round(train_s)}
 
-    abp = [(doc, code) for doc, code in td.abp_documents(args.data_dir) if code is not None] if args.abp else []
-    if abp:
-        x_abp = views([topic_text(d) for d, _ in abp], "abp-lead", args.max_length)
-        x_lab = np.vstack([x_lab, x_abp])
-        y_lab = np.concatenate([y_lab, [TOP_INDEX[c] for _, c in abp]])
-    log.info("labeled texts: %d (of which ABP weak labels: %d)", len(y_lab), len(abp))
+    # Calibration set as served (int8, runtime windows); the temperature is fitted on it.
+    served = TopicModel.load(out_dir, threads=1)
+    cal_docs = docs_of(hp_cal) + docs_of(bbc_cal)
+    cal_gold = np.array([TOP_INDEX[e.code] for e in hp_cal + bbc_cal])
+    logits, _ = timed_logits(served, cal_docs)
+    temperature = fit_temperature(logits, cal_gold)
+    proba = softmax(logits / temperature)
+    n_hp = len(hp_cal)
+    report["temperature"] = temperature
+    report["calibration"] = {
+        "uncalibrated": scores(softmax(logits), cal_gold),
+        "huffpost_held": scores(proba[:n_hp], cal_gold[:n_hp]),
+        "bbc_held": scores(proba[n_hp:], cal_gold[n_hp:]),
+        "all": scores(proba, cal_gold),
+    }
+    report["route"] = route_table(proba, cal_gold)
+    log.info("calibration: T=%.2f %s", temperature, report["calibration"])
 
-    pool_docs: list[Document] = td.bbc_unlabeled(args.data_dir)
-    pool_teacher = views([topic_text(d) for d in pool_docs], "bbc-lead", args.teacher_length)
-    pool_student = views([topic_text(d) for d in pool_docs], "bbc-lead", args.max_length)
-    gold_map = td.bbc_gold(args.data_dir)
-    gold = np.array([TOP_INDEX[gold_map[d.id]] for d in pool_docs])
+    # How much of the story to read: held-out BBC articles under each window, int8 and fp32.
+    bbc_gold = cal_gold[n_hp:]
+    fp32 = TopicModel(
+        OnnxEncoder(work, max_length=512, threads=1, onnx_file="model.fp32.onnx"),
+        {k: v for k, v in np.load(out_dir / "head.npz").items()}, VERSION, TopicThresholds(),
+    )
+    reading: dict[str, object] = {}
+    for tokens, chunks in WINDOW_CHOICES:
+        for name, m in (("int8", served), ("fp32", fp32)):
+            m.window = ReadingWindow(tokens, chunks)
+            lg, per_story = timed_logits(m, docs_of(bbc_cal))
+            reading[f"{name}.{tokens}x{chunks}"] = {
+                **scores(softmax(lg / temperature), bbc_gold), "cpu_ms_per_story": round(per_story * 1000, 1)
+            }
+    report["reading_bbc_held"] = reading
+    log.info("reading: %s", reading)
+    served.window = ReadingWindow(args.chunk_tokens, args.max_chunks)
 
-    def build(pool_rows: np.ndarray) -> tuple[LogisticRegression, LogisticRegression]:
-        teacher = self_train(
-            x_lab,
-            y_lab,
-            pool_teacher[pool_rows],
-            rounds=args.rounds,
-            threshold=args.threshold,
-            c=args.c,
-            seed=args.seed,
-        )
-        proba = full_proba(teacher, pool_teacher[pool_rows], len(TOP_CODES))
-        chosen = proba.max(axis=1) >= args.student_threshold
-        x = np.vstack([x_lab, pool_student[pool_rows][chosen]])
-        y = np.concatenate([y_lab, proba.argmax(axis=1)[chosen]])
-        return teacher, fit_lr(x, y, args.c, args.seed)
-
-    report: dict[str, object] = {}
-    # Held-out estimate: self-train on one half of the unlabeled pool, score the other half (2 folds).
-    rng = np.random.default_rng(args.seed)
-    fold = rng.permutation(len(pool_docs)) % 2
-    held = np.zeros((len(pool_docs), len(TOP_CODES)))
-    for f in (0, 1):
-        _, student = build(np.where(fold != f)[0])
-        held[fold == f] = full_proba(student, pool_student[fold == f], len(TOP_CODES))
-    report["bbc_heldout_half"] = accuracy_report(held, gold)
-    log.info("BBC, self-trained on the other half: %s", report["bbc_heldout_half"])
-
-    teacher, student = build(np.arange(len(pool_docs)))
-    report["bbc_teacher"] = accuracy_report(full_proba(teacher, pool_teacher, len(TOP_CODES)), gold)
-    top_w = np.zeros((len(TOP_CODES), x_lab.shape[1]), dtype=np.float32)
-    top_b = np.full(len(TOP_CODES), -30.0, dtype=np.float32)  # a class never seen in training stays improbable
-    top_w[student.classes_] = student.coef_
-    top_b[student.classes_] = student.intercept_
-    logits = pool_student @ top_w.T + top_b
-    temperature = fit_temperature(logits, gold)
-    report["bbc_student"] = accuracy_report(softmax(logits), gold)
-    log.info("BBC (transductive: the pool includes the scored stories): %s", report["bbc_student"])
-
-    subs = [t for t in labeled if by_code[t.code].level == 2]
-    x_sub = views([t.text for t in subs], "labeled-sub", args.max_length)
-    sub = fit_lr(x_sub, np.array([SUB_INDEX[t.code] for t in subs]), args.sub_c, args.seed)
+    # Second-level head on the names and descriptions embedded by the fine-tuned encoder.
+    subs = [(text, code) for text, code in td.description_texts() if code in SUB_CODES]
+    x_sub = served.embed([Document("d", "", text, "en") for text, _ in subs])
+    sub = LogisticRegression(C=args.sub_c, max_iter=4000, random_state=args.seed)
+    sub.fit(x_sub, np.array([SUB_CODES.index(c) for _, c in subs]))
     sub_w = np.zeros((len(SUB_CODES), x_sub.shape[1]), dtype=np.float32)
     sub_b = np.full(len(SUB_CODES), -30.0, dtype=np.float32)
     sub_w[sub.classes_] = sub.coef_
     sub_b[sub.classes_] = sub.intercept_
-
-    np.savez(
-        out_dir / "head.npz",
-        top_codes=np.array(TOP_CODES),
-        top_w=top_w,
-        top_b=top_b,
-        sub_codes=np.array(SUB_CODES),
-        sub_w=sub_w,
-        sub_b=sub_b,
-        temperature=np.float32(temperature),
-    )
-    config = {
-        "version": VERSION,
-        "max_length": args.max_length,
-        "thresholds": {"extra_top": args.extra_top, "second_level": args.second_level},
-    }
-    (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    save_head(out_dir, top_w, top_b, temperature, sub_w, sub_b)
     report.update(
-        temperature=temperature,
         seconds=round(time.time() - started, 1),
-        labeled_texts=int(len(y_lab)),
-        abp_weak=len(abp),
-        pool=len(pool_docs),
+        data={"huffpost_train": len(hp_train), "huffpost_calibration": n_cal, "bbc_train": len(bbc_train),
+              "bbc_calibration": len(bbc_cal), "own": len(own)},
         args={k: str(v) for k, v in vars(args).items()},
     )
     (out_dir / "training_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -223,27 +237,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
-    parser.add_argument("--encoder", type=Path, default=None, help="reuse an exported encoder dir instead of exporting")
-    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/topics_cache"))
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--max-length", type=int, default=64, help="tokens the runtime model reads")
-    parser.add_argument("--teacher-length", type=int, default=128)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threshold", type=float, default=0.7, help="teacher self-training confidence")
-    parser.add_argument("--student-threshold", type=float, default=0.5)
-    parser.add_argument("--c", type=float, default=10.0)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/topics_work"), help="fp32 export and scratch")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--chunk-tokens", type=int, default=128, help="tokens a window (runtime and training)")
+    parser.add_argument("--max-chunks", type=int, default=2, help="windows the runtime reads a story")
+    parser.add_argument("--train-chunks", type=int, default=2, help="windows a BBC article gives to training")
+    parser.add_argument("--own-copies", type=int, default=6, help="repetitions of the project's own examples")
+    parser.add_argument("--calibration-share", type=float, default=0.05, help="of HuffPost train, held out")
+    parser.add_argument("--epochs", type=float, default=1.5)
+    parser.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (timing runs)")
+    parser.add_argument("--cal-limit", type=int, default=None, help="calibrate on this many of each (smoke runs)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=6e-5)
+    parser.add_argument("--head-lr", type=float, default=2e-3)
     parser.add_argument("--sub-c", type=float, default=10.0)
-    parser.add_argument(
-        "--abp", action="store_true", help="add article-bias-prediction weak labels (off: they cost 6 BBC points)"
-    )
-    parser.add_argument("--extra-top", type=float, default=0.25)
+    parser.add_argument("--extra-top", type=float, default=0.3)
     parser.add_argument("--second-level", type=float, default=0.35)
+    parser.add_argument("--route-min-confidence", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if not (args.data_dir / "bbc-news" / "articles.jsonl").is_file():
-        log.warning("no BBC data under %s: nothing to self-train on, skipping", args.data_dir)
+    if not (args.data_dir / "huffpost" / "train.jsonl").is_file():
+        log.warning("no HuffPost data under %s: nothing to train on, skipping", args.data_dir)
         return
     report = train(args)
     print(json.dumps({k: v for k, v in report.items() if k != "args"}, indent=2))

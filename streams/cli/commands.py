@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from faust.cli import AppCommand, argument, option
 
 from streams.app import app, settings
+from streams.eval.run import EVAL_OPTIONS, argv_of
 
 if TYPE_CHECKING:
     from streams.kafka.admin import BrokerUnreachable
@@ -138,9 +139,13 @@ async def tail(self: AppCommand, topic: str | None, from_end: bool, max_messages
             consumer.close()
 
 
-@app.command(argument("action", type=click.Choice(["up", "down", "status"])))
-async def kafka(self: AppCommand, action: str) -> None:
-    """Manage the local single-node KRaft broker on 127.0.0.1:WIRESTREAM_KAFKA_PORT [9092].
+@app.command(
+    argument("action", type=click.Choice(["up", "down", "status"])),
+    option("--brokers", type=click.Choice(["1", "3"]), default="1", show_default=True,
+           help="3: a local 3-node KRaft cluster (replication factor 3, min.insync.replicas 2) on ports 9192..9197."),  # fmt: skip
+)
+async def kafka(self: AppCommand, action: str, brokers: str) -> None:
+    """Manage the local single-node KRaft broker on 127.0.0.1:WIRESTREAM_KAFKA_PORT [9092] (or a 3-node cluster).
 
     up: fetch the jars with Maven on first use, start the broker (or reuse a running one) and create the
     wirestream topics; down: stop it; status: print its state, exit 3 when it is not running. State and logs live
@@ -148,6 +153,13 @@ async def kafka(self: AppCommand, action: str) -> None:
     """
     from streams.kafka import local as kafka_local
 
+    if brokers == "3":
+        from streams.kafka import cluster
+
+        code = cluster.main([action])
+        if code:
+            raise SystemExit(EXIT_NOT_RUNNING if action == "status" else code)
+        return
     if action == "up":
         try:
             info = kafka_local.up(settings)  # also creates the topics, through the local listener
@@ -202,22 +214,17 @@ async def demo(self: AppCommand, once: bool) -> None:
 
 
 @app.command(
-    option("--data-dir", type=click.Path(path_type=Path), default=Path("../shared/data"), help="Folder laid out like ../shared/data (tasks without data are skipped)."),
-    option("--out", type=click.Path(path_type=Path), default=Path("eval-report.json"), help="Where to write the JSON report."),
-    option("--tasks", default="ner,stance,topics,speed", help="Comma-separated subset of ner,stance,topics,speed."),
-    option("--predictions", type=click.Path(path_type=Path), default=None, help="Folder for per-task prediction JSONL files."),
-    option("--limit", type=int, default=None, help="Score at most N items per task."),
+    *[
+        option(o.flag, type=click.Path(path_type=Path) if o.type is Path else o.type, default=o.default,
+               multiple=o.multiple, show_default=not o.multiple and o.default is not None, help=o.help)  # fmt: skip
+        for o in EVAL_OPTIONS
+    ]
 )
-async def eval(self: AppCommand, data_dir: Path, out: Path, tasks: str, predictions: Path | None, limit: int | None) -> None:  # noqa: A001 - the command is called eval
+async def eval(self: AppCommand, **values: Any) -> None:  # noqa: A001 - the command is called eval
     """Score the enrichment library on data laid out like ../shared/data and write a report."""
     from streams.eval.run import main as eval_main
 
-    argv = ["--data-dir", str(data_dir), "--out", str(out), "--tasks", tasks]
-    if predictions:
-        argv += ["--predictions", str(predictions)]
-    if limit:
-        argv += ["--limit", str(limit)]
-    code = eval_main(argv)
+    code = eval_main(argv_of(values))
     if code:
         raise SystemExit(code)
 
@@ -248,3 +255,41 @@ async def enrich(self: AppCommand, paths: tuple[Path, ...], include_all: bool) -
         print(json_line(output), flush=True)
     if failed:
         raise SystemExit(1)
+
+
+@app.command(option("--top", type=int, default=10, show_default=True, help="How many clusters to print."))
+async def clusters(self: AppCommand, top: int) -> None:
+    """Print the largest open event clusters (wire.clusters): size, representative headline, sources, entities."""
+    from streams.cli.clusters import clusters_command
+    from streams.kafka.admin import BrokerUnreachable
+
+    try:
+        code = clusters_command(settings, top)
+    except BrokerUnreachable as exc:
+        _fail(_unreachable(exc), EXIT_USAGE)
+    if code:
+        raise SystemExit(code)
+
+
+@app.command(
+    option("--top", type=int, default=20, show_default=True, help="How many entities to print."),
+    option("--since", default=None, help="Count only stories seen in this last period: 30m, 1h, 2d, 1w, or an ISO date/time."),
+    option("--type", "types", multiple=True, help="Only these types (PERSON, ORG, GPE, LOC, MISC); repeatable."),
+    option("--json", "as_json", is_flag=True, help="One JSON object per entity instead of the table."),
+)
+async def entities(self: AppCommand, top: int, since: str | None, types: tuple[str, ...], as_json: bool) -> None:
+    """Print the most-mentioned entities of the registry (wire.entities), with their stable ids and story counts."""
+    from streams.cli.entities import BadSince, run
+    from streams.cli.wire import UnknownTopic, terminal_width
+    from streams.kafka.admin import BrokerUnreachable
+
+    try:
+        run(settings, top=top, since=since, types=types, as_json=as_json, say=self.say, width=terminal_width())
+    except BadSince as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except BrokerUnreachable as exc:
+        _fail(_unreachable(exc), EXIT_USAGE)
+    except UnknownTopic as exc:
+        _fail(f"topic {exc.topic} does not exist: is a worker with the registry running?", EXIT_USAGE)
+    except TimeoutError as exc:
+        _fail(str(exc), EXIT_FAILED)

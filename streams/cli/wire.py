@@ -18,13 +18,12 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from streams.config import Settings
 from streams.ingest import IngestError, IngestLimits, parse_message, sniff_format
+from streams.output import FILE_HEADER
 from streams.topics import Topics
 
 #: What ``push FOLDER`` sends by default (the three input formats); ``--all`` sends every other file too.
 DOCUMENTED_SUFFIXES = (".txt", ".json", ".xml")
 SKIPPED_SUFFIXES = (".md",)
-#: Header carrying a pushed file's name, so a dead letter can be traced back to its file.
-FILE_HEADER = "ws-file"
 
 
 @dataclass

@@ -47,6 +47,7 @@ def term_counts(text: str) -> Counter[str]:
 def top_terms(headline: str, body: str, limit: int = 24) -> dict[int, float]:
     """The ``limit`` heaviest terms as ``{hash: weight}``: log term frequency, headline words counted twice."""
     counts = term_counts(body)
-    counts.update(term_counts(headline) * 2 if headline else Counter())
+    for term, n in term_counts(headline).items():
+        counts[term] += 2 * n
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return {stable_hash(t): round(1.0 + math.log(c), 4) for t, c in ranked}

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 
 from schemas.models import Enrichment
+from streams.clusters.vectors import encode_embedding
 from streams.enrich.config import EnrichConfig
 from streams.enrich.document import Document
 from streams.enrich.stage import Stage, StoryState, Update, apply_update, check_updates
@@ -104,4 +105,5 @@ class Enricher:
             notes=state.notes,
             model_versions=dict(self.model_versions),
             timings={k: round(v, 6) for k, v in timings.items()},
+            embedding=encode_embedding(state.embedding),
         )

@@ -1,13 +1,14 @@
 """``wirestream eval``: score the enrichment library on data laid out like ``../shared/data``.
 
-    wirestream eval --data-dir DIR --out report.json [--tasks ner,stance,topics,lean,speed]
+    wirestream eval --data-dir DIR --out report.json [--tasks ner,linking,quotes,stance,topics,speed]
                     [--predictions OUTDIR] [--limit N]
     python -m streams.eval ...   (same options)
 
-Tasks: ``ner`` (CoNLL-2003 dev, :mod:`streams.eval.ner`), ``stance`` (NewsMTSC dev, :mod:`streams.eval.stance`),
-``topics`` (BBC, :mod:`streams.eval.topics`), ``speed`` (whole enrichment over 300 BBC articles,
-:mod:`streams.eval.speed`) and ``lean`` (no political-lean model yet: always skipped). A task whose data or
-module is missing is skipped with a message. Models are loaded once, through :meth:`Enricher.load`.
+Tasks: ``ner`` (CoNLL-2003 dev, :mod:`streams.eval.ner`), ``linking`` (GUM dev places, :mod:`streams.eval.linking`),
+``quotes`` (PolNeAR dev, :mod:`streams.eval.quotes`), ``stance`` (NewsMTSC dev, :mod:`streams.eval.stance`),
+``topics`` (:mod:`streams.eval.topics`) and ``speed`` (the configured stages over 300 BBC articles,
+:mod:`streams.eval.speed`). A task whose data or module is missing is skipped with a message. Each stage is built
+once and shared between tasks.
 """
 
 from __future__ import annotations
@@ -17,24 +18,26 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from streams.eval.report import format_table, write_report
 
 log = logging.getLogger(__name__)
-ALL_TASKS = ("ner", "stance", "topics", "lean", "speed", "linking", "quotes")
-DEFAULT_TASKS = ("ner", "linking", "quotes", "stance", "topics", "speed")
+TOPIC_TASKS = ("topics.bbc", "topics.huffpost", "topics.masakhanews", "topics.own")  # "topics" runs all four
+ALL_TASKS = ("ner", "linking", "quotes", "stance", "topics", *TOPIC_TASKS, "speed", "clusters")
+DEFAULT_TASKS = ("ner", "linking", "quotes", "stance", *TOPIC_TASKS, "speed", "clusters")
 DEFAULT_DATA_DIR = Path("../shared/data")
 DATA_FILES = {
     "linking": ("gum/splits.md",),
     "quotes": ("polnear/dev.jsonl",),
     "ner": ("conll2003/dev.conll",),
     "stance": ("newsmtsc/dev_rw.jsonl", "newsmtsc/dev_mt.jsonl"),
-    "topics": ("bbc-news/articles.jsonl",),
+    "topics.bbc": ("bbc-news/articles.jsonl",),
+    "topics.huffpost": ("huffpost/dev.jsonl",),
+    "topics.masakhanews": ("masakhanews-en/dev.jsonl",),
     "speed": ("bbc-news/articles.jsonl",),
-    "lean": ("article-bias-prediction/articles.jsonl",),
 }
 
 
@@ -132,8 +135,6 @@ def _score(
 ) -> None:
     for task in tasks:
         reason = _missing(data_dir, task)
-        if reason is None and task == "lean":
-            reason = "no political-lean model in this version"
         if reason is None:
             t0 = time.perf_counter()
             try:
@@ -174,10 +175,13 @@ def _run_task(
         from streams.eval.quotes import enricher_entities, evaluate_quotes
 
         return evaluate_quotes(data_dir, enricher_entities(models.enricher(["entities"])), limit, predictions_dir)
-    if task == "topics":
-        from streams.eval.topics import evaluate_topics
+    if task == "topics" or task in TOPIC_TASKS:  # topics.<set>: streams.eval.topics (own = tests/data/topics)
+        from streams.config import get_settings
+        from streams.eval.topics import SETS, evaluate_topics
 
-        return evaluate_topics(data_dir, models.stage("topics").model, limit, predictions_dir)
+        sets = SETS if task == "topics" else (task.removeprefix("topics."),)
+        route = get_settings().topic_route_min_confidence
+        return evaluate_topics(data_dir, models.stage("topics").model, limit, predictions_dir, sets, route)
     if task == "speed":
         from streams.eval.speed import measure_speed
 
@@ -196,26 +200,66 @@ def _run_task(
             "speed.stance_max_sentences": float(models.config.stance_max_sentences),
         }
         return {**found, **knobs, "speed.full_pipeline": float(len(stages) == len(models.config.stages))}
+    if task == "clusters":  # clusters.*: event clusters (B-cubed) and near-duplicates on tests/data/clusters
+        from streams.eval.clusters import STAGES, evaluate_clusters
+
+        return evaluate_clusters(data_dir, models.enricher(list(STAGES)), limit, predictions_dir)
     raise ValueError(task)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Command-line options of ``wirestream eval``."""
-    ap = argparse.ArgumentParser(prog="wirestream eval", description="Score the enrichment library on dev data.")
-    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="default: ../shared/data")
-    ap.add_argument("--out", type=Path, default=Path("report.json"), help="JSON report path (default report.json)")
-    ap.add_argument("--tasks", default=",".join(DEFAULT_TASKS), help=f"comma-separated subset of {','.join(ALL_TASKS)}")
-    ap.add_argument("--predictions", type=Path, default=None, help="folder for one predictions JSONL per task")
-    ap.add_argument("--limit", type=int, default=None, help="score only the first N items of each task")
-    ap.add_argument(
+@dataclass(frozen=True)
+class EvalOption:
+    """One option of ``wirestream eval``: argparse here and click in streams/cli/commands.py are built from it."""
+
+    flag: str
+    type: type
+    default: Any
+    help: str
+    multiple: bool = False
+
+    @property
+    def dest(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+
+EVAL_OPTIONS: tuple[EvalOption, ...] = (
+    EvalOption("--data-dir", Path, DEFAULT_DATA_DIR, "folder laid out like ../shared/data; tasks without data are skipped"),
+    EvalOption("--out", Path, Path("eval-report.json"), "JSON report path"),
+    EvalOption("--tasks", str, ",".join(DEFAULT_TASKS), f"comma-separated subset of {','.join(ALL_TASKS)}"),
+    EvalOption("--predictions", Path, None, "folder for one predictions JSONL per task"),
+    EvalOption("--limit", int, None, "score only the first N items of each task"),
+    EvalOption(
         "--candidate",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="score a candidate configuration beside the shipped one, e.g. topics_model_dir=training/out/topics "
+        str,
+        (),
+        "KEY=VALUE: score a candidate configuration beside the shipped one, e.g. topics_model_dir=PATH "
         "(repeatable; keys of streams.enrich.config.EnrichConfig; report keys prefixed 'candidate.')",
-    )
+        multiple=True,
+    ),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options of ``wirestream eval`` / ``python -m streams.eval``."""
+    ap = argparse.ArgumentParser(prog="wirestream eval", description="Score the enrichment library on dev data.")
+    for o in EVAL_OPTIONS:
+        shown = f" (default: {o.default})" if o.default not in (None, ()) else ""
+        if o.multiple:
+            ap.add_argument(o.flag, type=o.type, action="append", default=[], help=o.help)
+        else:
+            ap.add_argument(o.flag, type=o.type, default=o.default, help=o.help + shown)
     return ap
+
+
+def argv_of(values: dict[str, Any]) -> list[str]:
+    """The command line that gives ``values`` (keyed by option dest), for forwarding click's parse to :func:`main`."""
+    argv: list[str] = []
+    for o in EVAL_OPTIONS:
+        value = values.get(o.dest)
+        for v in value if o.multiple else [value]:
+            if v is not None:
+                argv += [o.flag, str(v)]
+    return argv
 
 
 def parse_candidate(items: Sequence[str]) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from streams.topics import Topics
 
 #: CreateTopics error code of an existing topic: creation is idempotent.
 _TOPIC_ALREADY_EXISTS = 36
+#: Configuration of a compacted topic (the latest value per key is kept: registries, table changelogs).
+COMPACTED_CONFIG = {"cleanup.policy": "compact"}
 
 
 class BrokerUnreachable(ConnectionError):
@@ -86,10 +88,13 @@ class EnsuredTopics:
     internal: list[str] = field(default_factory=list)  # Faust's own topics ensured alongside (default names only)
 
 
-def ensure_topics(settings: Settings, names: Sequence[str] | None = None, *, timeout_s: float = 30.0) -> EnsuredTopics:
+def ensure_topics(
+    settings: Settings, names: Sequence[str] | None = None, *, timeout_s: float = 30.0, compacted: Sequence[str] | None = None
+) -> EnsuredTopics:
     """Create the topics among ``names`` (default: :meth:`Topics.all`) that are missing.
 
     New topics get ``Settings.partitions`` and ``Settings.replication_factor``; existing ones are kept as they are.
+    Those among ``compacted`` (default: :meth:`Topics.compacted`) are created with ``cleanup.policy=compact``.
     With the default names, :func:`faust_internal_topics` are ensured too (reported in ``internal``, not ``names``).
     Returns once every one of them has a leader for each partition.
     """
@@ -100,10 +105,13 @@ def ensure_topics(settings: Settings, names: Sequence[str] | None = None, *, tim
         existing = set(admin.list_topics())
         missing = [name for name in wanted if name not in existing]
         if missing:
-            specs = {
+            compact = set(Topics.of(settings).compacted() if compacted is None else compacted)
+            specs: dict[str, dict[str, Any]] = {
                 name: {"num_partitions": internal.get(name, settings.partitions), "replication_factor": settings.replication_factor}
                 for name in missing
             }
+            for name in compact.intersection(missing):
+                specs[name]["configs"] = COMPACTED_CONFIG
             result = admin.create_topics(specs, timeout_ms=int(timeout_s * 1000), raise_errors=False)
             for topic in result["topics"]:
                 code = topic["error_code"]

@@ -229,7 +229,7 @@ def unfenced_brokers(settings: Settings, timeout_s: float = 5.0) -> set[int]:
                 cluster = admin.describe_cluster()
         except (KafkaError, OSError):
             return set()
-    return {int(b["node_id"]) for b in cluster["brokers"] if not b.get("is_fenced", False)}
+    return {int(b["broker_id"]) for b in cluster["brokers"] if not b.get("is_fenced", False)}
 
 
 def wait_brokers(spec: ClusterSpec, node_ids: Sequence[int], wait_s: float, pids: dict[int, int] | None = None) -> float:
@@ -254,7 +254,8 @@ def up(spec: ClusterSpec, *, wait_s: float = 180, topics: Sequence[str] | None =
     """Start the nodes that are not running, wait until all are unfenced brokers, create ``topics`` (RF 3).
 
     ``topics`` default to every topic of :class:`streams.topics.Topics`; ``()`` creates none. Jars are fetched with
-    mvn when missing; each node's storage is formatted once, with the cluster's one id.
+    mvn when missing; each node's storage is formatted once, with the cluster's one id. Returns once every node
+    knows the topics.
     """
     with _locked(spec):
         local.fetch_jars(spec.settings, jars_home=spec.jars_home)
@@ -271,6 +272,7 @@ def up(spec: ClusterSpec, *, wait_s: float = 180, topics: Sequence[str] | None =
             stop_pids([pids[n] for n in started], timeout_s=10.0)
             raise
     ensured = ensure_topics(spec.client_settings(), topics)
+    wait_topics_everywhere(spec, [*ensured.names, *ensured.internal])
     return ClusterInfo(spec.bootstrap, pids, started, spec.settings.kafka_version, spec.home, ensured.names, ensured.created)
 
 
@@ -366,6 +368,27 @@ def wait_in_sync(settings: Settings, timeout_s: float = 120.0, topics: Sequence[
         if time.monotonic() - t0 > timeout_s:
             raise TimeoutError(f"partitions not all in sync after {timeout_s:.0f}s")
         time.sleep(0.5)
+
+
+def wait_topics_everywhere(spec: ClusterSpec, topics: Sequence[str], timeout_s: float = 60.0) -> float:
+    """Block until every running node's metadata has ``topics`` with leaders (a new topic reaches the brokers one by
+    one: a client bootstrapping from a slow one would otherwise see none of its partitions); seconds waited."""
+    t0 = time.monotonic()
+    pending = [n.node_id for n in spec.nodes if node_pid(spec, n.node_id) is not None]
+    while pending:
+        node_id = pending[0]
+        try:
+            with quiet_kafka_logs():
+                states = partitions(spec.node_settings(node_id), topics, timeout_s=5)
+            if {p.topic for p in states if p.leader >= 0} >= set(topics):
+                pending.pop(0)
+                continue
+        except (KafkaError, OSError):
+            pass
+        if time.monotonic() - t0 > timeout_s:
+            raise TimeoutError(f"node {node_id} does not know all of {list(topics)} after {timeout_s:.0f}s")
+        time.sleep(0.2)
+    return time.monotonic() - t0
 
 
 def active_controller(spec: ClusterSpec, among: Sequence[int] | None = None) -> int | None:

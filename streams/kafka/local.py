@@ -151,6 +151,52 @@ class SaslListener:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class TlsListener:
+    """Extra SSL and SASL_SSL (SCRAM-SHA-512) listeners with a PKCS#12 server keystore, for testing TLS clients.
+
+    ``ssl_port`` serves TLS, ``sasl_ssl_port`` TLS plus SCRAM-SHA-512 for ``scram_users`` (name -> password, written
+    into the cluster metadata when the storage is formatted: ``kafka-storage format --add-scram``, so only a freshly
+    formatted broker gets them). ``alt_listeners`` maps more listener names to (port, keystore with the same password),
+    e.g. a certificate for another host name. The PLAINTEXT listener stays for ``up``/``down`` and topic creation.
+    """
+
+    ssl_port: int
+    sasl_ssl_port: int
+    keystore: Path
+    keystore_password: str
+    scram_users: Mapping[str, str] = field(default_factory=dict)
+    alt_listeners: Mapping[str, tuple[int, Path]] = field(default_factory=dict)
+
+    def properties(self, settings: Settings) -> dict[str, str]:
+        for text in (self.keystore_password, *self.scram_users, *self.scram_users.values()):
+            if not re.fullmatch(r"[A-Za-z0-9._-]+", text):
+                raise ValueError("TLS keystore password and SCRAM users/passwords must match [A-Za-z0-9._-]+")
+        host, port, ctl = "127.0.0.1", settings.kafka_port, settings.kafka_controller_port
+        extra = {"SSL": self.ssl_port, "SASL_SSL": self.sasl_ssl_port, **{n.upper(): p for n, (p, _) in self.alt_listeners.items()}}
+        listeners = ",".join([f"PLAINTEXT://{host}:{port}", f"CONTROLLER://{host}:{ctl}", *(f"{n}://{host}:{p}" for n, p in extra.items())])
+        protocols = {"CONTROLLER": "PLAINTEXT", "PLAINTEXT": "PLAINTEXT", "SSL": "SSL", "SASL_SSL": "SASL_SSL"}
+        props = {
+            "listeners": listeners,
+            "advertised.listeners": listeners,
+            "listener.security.protocol.map": ",".join(f"{n}:{protocols.get(n, 'SSL')}" for n in ["CONTROLLER", "PLAINTEXT", *extra]),
+            "ssl.keystore.type": "PKCS12",
+            "ssl.keystore.location": str(self.keystore),
+            "ssl.keystore.password": self.keystore_password,
+            "ssl.key.password": self.keystore_password,
+            "ssl.client.auth": "none",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        }
+        for name, (_port, keystore) in self.alt_listeners.items():
+            props[f"listener.name.{name.lower()}.ssl.keystore.location"] = str(keystore)
+        return props
+
+    def format_args(self) -> list[str]:
+        """``kafka-storage format`` arguments that create the SCRAM users."""
+        return [arg for name, secret in self.scram_users.items() for arg in ("--add-scram", f"SCRAM-SHA-512=[name={name},password={secret}]")]
+
+
 def _override(properties: str, values: Mapping[str, str]) -> str:
     """``properties`` with the lines of ``values``' keys replaced (or appended)."""
     kept = [line for line in properties.splitlines() if line.split("=", 1)[0].strip() not in values]
@@ -158,15 +204,23 @@ def _override(properties: str, values: Mapping[str, str]) -> str:
 
 
 def render_server_properties(
-    settings: Settings, data_dir: Path, template: str | None = None, *, sasl: SaslListener | None = None
+    settings: Settings,
+    data_dir: Path,
+    template: str | None = None,
+    *,
+    sasl: SaslListener | None = None,
+    tls: TlsListener | None = None,
 ) -> str:
     """``deploy/kafka/server.properties`` with ports, data dir and limits filled in from ``settings``.
 
-    ``sasl`` adds an authenticated SASL_PLAINTEXT listener beside the PLAINTEXT one.
+    ``sasl`` adds an authenticated SASL_PLAINTEXT listener beside the PLAINTEXT one; ``tls`` SSL and SASL_SSL ones.
     """
+    if sasl is not None and tls is not None:
+        raise ValueError("a SASL_PLAINTEXT and a TLS listener set cannot be combined")
     text = template if template is not None else SERVER_PROPERTIES_TEMPLATE.read_text(encoding="utf-8")
     rendered = _render_template(text, settings, data_dir)
-    return _override(rendered, sasl.properties(settings)) if sasl is not None else rendered
+    extra = sasl or tls
+    return _override(rendered, extra.properties(settings)) if extra is not None else rendered
 
 
 def _render_template(text: str, settings: Settings, data_dir: Path) -> str:
@@ -239,14 +293,14 @@ def _java_cmd(paths: BrokerPaths, settings: Settings, main: str, *args: str) -> 
     ]  # fmt: skip
 
 
-def _format_storage(paths: BrokerPaths, settings: Settings) -> None:
+def _format_storage(paths: BrokerPaths, settings: Settings, extra_args: Sequence[str] = ()) -> None:
     """Format the KRaft data dir (single voter, ``--standalone``) unless it already is."""
     if (paths.data / "meta.properties").is_file():
         return
     if paths.data.exists():
         shutil.rmtree(paths.data)  # half-formatted leftovers: start over
     cmd = _java_cmd(paths, settings, STORAGE_TOOL, "format", "--standalone", "-t", new_cluster_id(),
-                    "-c", str(paths.config))  # fmt: skip
+                    "-c", str(paths.config), *extra_args)  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
     if done.returncode != 0:
         raise BrokerError(f"formatting {paths.data} failed (rc={done.returncode}): {done.stdout}{done.stderr}")
@@ -428,13 +482,15 @@ def up(
     topics: Sequence[str] | None = None,
     jars_home: Path | None = None,
     sasl: SaslListener | None = None,
+    tls: TlsListener | None = None,
 ) -> BrokerInfo:
     """Start the local broker if it is not already running and healthy, wait until it is ready, create the topics.
 
     Jars come from ``jars_home`` (default ``settings.home``) and are fetched with mvn when missing. The storage is
     formatted only once. ``topics`` default to every topic of :class:`streams.topics.Topics`; pass ``()`` for none.
     A stale pid file or an unresponsive broker process is cleaned up and the broker restarted.
-    ``sasl`` adds an authenticated SASL_PLAINTEXT listener (applied when the broker is (re)configured here).
+    ``sasl`` adds an authenticated SASL_PLAINTEXT listener (applied when the broker is (re)configured here),
+    ``tls`` SSL and SASL_SSL listeners (its SCRAM users are created when the storage is formatted).
     """
     paths = BrokerPaths.of(settings, jars_home=jars_home)
     with _locked(paths):
@@ -454,8 +510,8 @@ def up(
                     f"(home {settings.home}); stop it or set WIRESTREAM_KAFKA_PORT"
                 )
             fetch_jars(settings, jars_home=jars_home)
-            paths.config.write_text(render_server_properties(settings, paths.data, sasl=sasl), encoding="utf-8")
-            _format_storage(paths, settings)
+            paths.config.write_text(render_server_properties(settings, paths.data, sasl=sasl, tls=tls), encoding="utf-8")
+            _format_storage(paths, settings, tls.format_args() if tls is not None else ())
             pid = _start(paths, settings)
             started = True
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -63,13 +64,20 @@ def test_tail_help_states_default_topic_and_from_the_beginning() -> None:
 
 def test_eval_tasks_default_names_only_existing_tasks() -> None:
     text = " ".join(run("eval", "--help").stdout.split())
-    assert "lean" not in text and "ner,stance,topics,speed" in text
+    from streams.eval.run import ALL_TASKS, DEFAULT_TASKS
+
+    shown = text.split("--tasks")[1].split("--predictions")[0]
+    assert ",".join(DEFAULT_TASKS) in shown.replace(" ", "") and set(DEFAULT_TASKS) <= set(ALL_TASKS)
+    assert "lean" not in ALL_TASKS
 
 
-@pytest.mark.parametrize(("typed", "faust"), [("warning", "warn"), ("WARNING", "warn"), ("critical", "crit"), ("info", "info")])
-def test_loglevel_accepts_pythons_spellings(typed: str, faust: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "name"), [("warning", "warning"), ("WARNING", "warning"), ("warn", "warning"), ("critical", "critical"), ("crit", "critical"), ("info", "info")]
+)
+def test_loglevel_accepts_pythons_spellings(typed: str, name: str) -> None:
     kind = LogLevel(["CRIT", "ERROR", "WARN", "INFO", "DEBUG"])
-    assert kind.convert(typed, None, None).lower() == faust
+    assert kind.convert(typed, None, None) == name
+    logging.getLevelNamesMapping()[name.upper()]  # a level Python's logging (and so mode) can set up
 
 
 def test_worker_loglevel_option_uses_the_lenient_type() -> None:
@@ -78,7 +86,7 @@ def test_worker_loglevel_option_uses_the_lenient_type() -> None:
     group = build_cli(cli)
     worker = group.commands["worker"]
     (level,) = [p for p in worker.params if p.name == "loglevel"]
-    assert isinstance(level.type, LogLevel) and level.type.convert("warning", None, None) == "warn"
+    assert isinstance(level.type, LogLevel) and level.type.convert("warning", None, None) == "warning"
     with pytest.raises(click.BadParameter):
         level.type.convert("loud", None, None)
 
@@ -87,6 +95,14 @@ def test_minus_l_warning_is_accepted_on_the_command_line(tmp_path: Path) -> None
     done = run("-l", "warning", "kafka", "status", home=tmp_path)
     assert "is not one of" not in done.stderr
     assert done.returncode == 3
+
+
+@pytest.mark.parametrize("level", ["warning", "critical"])
+def test_worker_starts_its_logging_at_pythons_level_names(tmp_path: Path, level: str) -> None:
+    done = run("worker", "-l", level, home=tmp_path, WIRESTREAM_KAFKA_BOOTSTRAP="127.0.0.1:1", WIRESTREAM_KAFKA_TIMEOUT_S="1",
+               WIRESTREAM_METRICS_PORT="0")  # fmt: skip
+    assert "is not one of" not in done.stderr and "CANNOT SETUP LOGGING" not in done.stderr
+    assert done.returncode == 1 and "cannot reach the Kafka broker at 127.0.0.1:1" in done.stderr
 
 
 def test_kafka_status_exits_3_and_down_says_it_was_not_running(tmp_path: Path) -> None:

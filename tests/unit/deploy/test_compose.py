@@ -130,3 +130,30 @@ def test_docker_compose_config_accepts_the_file() -> None:
         capture_output=True, text=True, check=False, timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_brokers_agree_with_the_local_cluster(compose: dict[str, Any], tmp_path: Path) -> None:
+    """Replication, min ISR, roles, quorum and listeners of compose's brokers = streams.kafka.cluster's nodes."""
+    from streams.kafka import cluster
+
+    spec = cluster.ClusterSpec.of(Settings(home=tmp_path), base_port=29192)  # type: ignore[call-arg]
+    local = [
+        dict(line.split("=", 1) for line in cluster.render_node_properties(spec, n.node_id).splitlines() if line and not line.startswith("#"))
+        for n in spec.nodes
+    ]
+    envs = [_env(compose["services"][f"kafka-{n.node_id}"]) for n in spec.nodes]
+    as_props = [{k.removeprefix("KAFKA_").lower().replace("_", "."): v for k, v in env.items() if k.startswith("KAFKA_")} for env in envs]
+    for props, node_env in zip(local, as_props, strict=True):
+        for key in ("process.roles", "controller.listener.names", "inter.broker.listener.name", "default.replication.factor",
+                    "min.insync.replicas", "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
+                    "transaction.state.log.min.isr", "auto.create.topics.enable", "node.id"):  # fmt: skip
+            assert node_env[key] == props[key], key
+        ids = lambda voters: [v.split("@")[0] for v in voters.split(",")]  # noqa: E731
+        assert ids(node_env["controller.quorum.voters"]) == ids(props["controller.quorum.voters"])
+        protocols = dict(p.split(":") for p in node_env["listener.security.protocol.map"].split(","))
+        local_protocols = dict(p.split(":") for p in props["listener.security.protocol.map"].split(","))
+        assert local_protocols.items() <= protocols.items()  # compose adds EXTERNAL for the host
+        names = lambda listeners: {item.split("://")[0] for item in listeners.split(",")}  # noqa: E731
+        assert names(props["listeners"]) <= names(node_env["listeners"])
+        assert set(names(node_env["listeners"])) <= set(protocols)
+    assert spec.client_settings().replication_factor == int(_env(compose["services"]["worker"])["WIRESTREAM_REPLICATION_FACTOR"])

@@ -1,17 +1,26 @@
-"""Topics: the IPTC table, the Labour guard, and the shipped topic model on stories written for these tests."""
+"""Topics: the IPTC table, the Labour guard, the reading windows, and the shipped topic model on stories written for
+these tests (and the seeds' flood story)."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
+from tokenizers import Tokenizer
 
 from schemas.models import Topic
 from streams.enrich.document import Document
 from streams.enrich.iptc import ALL_TOPICS, SECOND_LEVEL, TOP_LEVEL, by_code, slug_for
-from streams.enrich.topic_text import disambiguate_labour
+from streams.enrich.topic_text import HEADLINE_TOKENS, chunk_ids, disambiguate_labour
 from streams.enrich.topics import DEFAULT_MODEL_DIR, TopicModel, softmax
+from streams.ingest import parse_message
+
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 
 # --------------------------------------------------------------------------- IPTC table
 
@@ -75,6 +84,51 @@ def test_slug_for_an_unknown_code_raises() -> None:
 )
 def test_labour_the_party_is_told_apart_from_labour_the_topic(text: str, expected: str) -> None:
     assert disambiguate_labour(text) == expected
+
+
+# --------------------------------------------------------------------------- reading windows
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    tok = Tokenizer.from_file(str(DEFAULT_MODEL_DIR / "tokenizer.json"))
+    tok.no_truncation()
+    return tok
+
+
+def test_windows_repeat_the_headline_and_cover_consecutive_body_text(tokenizer: Tokenizer) -> None:
+    body = " ".join(f"word{i}" for i in range(400))
+    windows = chunk_ids(tokenizer, "Storm hits coast", body, chunk_tokens=64, max_chunks=3)
+    head = tokenizer.encode("Storm hits coast", add_special_tokens=False).ids
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    assert len(windows) == 3 and all(len(w) <= 64 for w in windows)
+    for w in windows:
+        assert w[0] == cls_id and w[-1] == sep_id and w[1 : 1 + len(head)] == head
+    parts = [w[1 + len(head) : -1] for w in windows]
+    assert sum(parts, []) == tokenizer.encode(body, add_special_tokens=False).ids[: sum(map(len, parts))]
+
+
+def test_windows_of_short_or_empty_stories(tokenizer: Tokenizer) -> None:
+    assert len(chunk_ids(tokenizer, "Headline only", "", chunk_tokens=128, max_chunks=2)) == 1
+    assert chunk_ids(tokenizer, "", "", chunk_tokens=128, max_chunks=2) == [
+        [tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")]
+    ]
+    # a short tail is not worth a window of its own
+    body = " ".join(f"w{i}" for i in range(70))
+    assert len(chunk_ids(tokenizer, "", body, chunk_tokens=64, max_chunks=4)) == len(
+        chunk_ids(tokenizer, "", body, chunk_tokens=64, max_chunks=1)
+    ) + (len(tokenizer.encode(body, add_special_tokens=False).ids) - 62 >= 24)
+
+
+def test_long_headlines_are_cut(tokenizer: Tokenizer) -> None:
+    [window] = chunk_ids(tokenizer, "very " * 100, "", chunk_tokens=128, max_chunks=1)
+    assert len(window) == HEADLINE_TOKENS + 2
+
+
+def test_labour_guard_applies_to_the_windows(tokenizer: Tokenizer) -> None:
+    [a] = chunk_ids(tokenizer, "Labour leader speaks", "", chunk_tokens=64, max_chunks=1)
+    [b] = chunk_ids(tokenizer, "Labour party leader speaks", "", chunk_tokens=64, max_chunks=1)
+    assert a == b
 
 
 def test_softmax_rows_sum_to_one() -> None:
@@ -188,3 +242,82 @@ def test_predictions_do_not_depend_on_batch_company(model: TopicModel) -> None:
     for a, b in zip(together, alone, strict=True):
         assert [t.code for t in a] == [t.code for t in b]
         assert [t.confidence for t in a] == pytest.approx([t.confidence for t in b], abs=2e-3)
+
+
+def test_the_model_reads_the_configured_windows(model: TopicModel) -> None:
+    config = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    assert model.window.chunk_tokens == config["chunk_tokens"] and model.window.max_chunks == config["max_chunks"]
+    doc = Document("t", "Headline", " ".join(["The council met again to discuss the plan."] * 200), "en")
+    windows = model.chunks(doc)
+    assert len(windows) == model.window.max_chunks
+    assert all(len(w) <= model.window.chunk_tokens for w in windows)
+    assert 0.0 <= config["route_min_confidence"] <= 1.0
+
+
+def test_confidences_are_calibrated_by_a_temperature(model: TopicModel) -> None:
+    assert 0.1 < model.temperature < 10.0
+    [topics] = model.predict([Document("t", *STORIES["sport"], "en")])
+    assert sum(t.confidence for t in topics if t.level == 1) <= 1.0 + 1e-3
+
+
+def test_a_model_directory_with_only_max_length_reads_one_window(tmp_path: Path) -> None:
+    for name in ("model.onnx", "tokenizer.json", "head.npz"):
+        shutil.copyfile(DEFAULT_MODEL_DIR / name, tmp_path / name)
+    (tmp_path / "config.json").write_text(
+        json.dumps({"version": "old-1", "max_length": 64, "thresholds": {"extra_top": 0.25, "second_level": 0.35}})
+    )
+    old = TopicModel.load(tmp_path)
+    assert (old.window.chunk_tokens, old.window.max_chunks) == (64, 1)
+    [topics] = old.predict([Document("t", *STORIES["sport"], "en")])
+    assert topics
+
+
+def test_seed_flood_story_is_weather_or_disaster_and_not_sport(model: TopicModel) -> None:
+    story = parse_message((SEEDS / "n02_flood_barrier_holds.json").read_bytes(), received_at=datetime.now(UTC))
+    [topics] = model.predict([Document.of_story(story)])
+    best = next(t for t in topics if t.level == 1)
+    assert best.slug in {"weather", "disaster-accident-emergency", "environment"}, topics
+    assert any(t.slug in {"weather", "disaster-accident-emergency"} and t.level == 1 for t in topics), topics
+    assert all(t.slug != "sport" for t in topics)
+
+
+# --------------------------------------------------------------------------- routing by confidence
+
+
+def test_stories_go_to_a_topic_only_when_its_confidence_reaches_the_setting(model: TopicModel) -> None:
+    import asyncio
+
+    from schemas.models import Enrichment
+    from streams.config import Settings
+    from streams.output import SourceRef
+    from streams.processing import BatchProcessor, RawRecord
+    from streams.testing import MemoryPublisher
+
+    raw = (SEEDS / "n02_flood_barrier_holds.json").read_bytes()
+    story = parse_message(raw, received_at=datetime.now(UTC))
+    [topics] = model.predict([Document.of_story(story)])
+
+    class Runner:
+        async def enrich(self, docs: list[Document]) -> list[Enrichment]:
+            return [Enrichment(language="en", topics=topics) for _ in docs]
+
+    def routed(threshold: float) -> tuple[list[str], list[str]]:
+        processor = BatchProcessor(Settings(topic_route_min_confidence=threshold), Runner())  # type: ignore[arg-type]
+        record = RawRecord(key=None, value=raw, source=SourceRef("wire.raw", 0, 0), timestamp=1_700_000_000.0)
+
+        async def run() -> MemoryPublisher:
+            pub = MemoryPublisher()
+            await processor.publish(await processor.process([record]), pub)
+            return pub
+
+        sent = asyncio.run(run()).sent
+        enriched = [v for t, _, v, _ in sent if t == "wire.enriched"]
+        kept = [t["slug"] for t in json.loads(enriched[0])["wirestream"]["topics"] if t["level"] == 1]
+        return [t for t, *_ in sent if t.startswith("wire.topic.")], kept
+
+    top_level = [t for t in topics if t.level == 1]
+    for threshold in (0.0, Settings().topic_route_min_confidence, 1.0):
+        per_topic, kept = routed(threshold)
+        assert per_topic == [f"wire.topic.{t.slug}" for t in top_level if t.confidence >= threshold]
+        assert kept == [t.slug for t in top_level]  # wire.enriched keeps every topic
+        assert "wire.topic.sport" not in per_topic

@@ -34,3 +34,21 @@ def test_small_bad_input_is_kept_whole() -> None:
     result = asyncio.run(processor.process([RawRecord(None, b"\xff\xfe\x00garbage", SourceRef("wire.raw", 0, 1), None)]))
     (letter,) = result.dead_letters
     assert base64.b64decode(letter.original_b64) == b"\xff\xfe\x00garbage" and "truncated" not in letter.message
+
+
+def test_a_dead_letter_names_the_pushed_file_and_says_so_in_its_headers() -> None:
+    from streams.output import FILE_HEADER
+    from streams.testing import MemoryPublisher
+
+    processor = BatchProcessor(Settings(), NoEnrichment())  # type: ignore[arg-type]
+    record = RawRecord(None, b"", SourceRef("wire.raw", 0, 3), None, headers=((FILE_HEADER, b"m06_empty.txt"),))
+
+    async def run() -> MemoryPublisher:
+        result = await processor.process([record])
+        publisher = MemoryPublisher()
+        await processor.publish(result, publisher)
+        return publisher
+
+    ((_topic, _key, value, headers),) = asyncio.run(run()).sent
+    assert b'"source_file":"m06_empty.txt"' in value
+    assert headers == {"ws-reason": b"empty", FILE_HEADER: b"m06_empty.txt"}

@@ -1,0 +1,101 @@
+"""The entity registry on the real broker: stories in, records on the compacted ``wire.entities`` out; a worker
+restart recovers the table from that topic, so counting continues where it stopped (no count lost or doubled)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from kafka.admin import ConfigResource, ConfigResourceType
+from worker_fixture import WorkerHandle
+
+from schemas.models import EntityRecord
+from streams.cli.entities import entity_lines, read_records
+from streams.cli.harness import REPO_ROOT, start_worker
+from streams.cli.wire import make_producer
+from streams.config import Settings
+from streams.kafka.admin import admin_client
+from streams.registry.merge import Record
+from streams.topics import Topics
+
+pytestmark = pytest.mark.integration
+
+STORIES = [
+    b"date 2026-12-01 Mayor Ottoline Quarrington opened the new ferry terminal in Guatemala City on Monday. "
+    b"Quarrington said the terminal would bring trade to Guatemala.",
+    b"date 2026-12-02 Ottoline Quarrington, the mayor, met traders from the United States in Guatemala City. "
+    b"Quarrington promised lower fees.",
+    b"date 2026-12-03 Exports from Guatemala rose by a tenth in November, the central bank said on Tuesday.",
+]
+LATER = b"date 2026-12-04 Mayor Ottoline Quarrington left Guatemala City for talks in Mexico on Thursday."
+
+
+def _push(settings: Settings, stories: list[bytes], first: int) -> None:
+    producer = make_producer(settings)
+    try:
+        for i, value in enumerate(stories, first):
+            producer.send(settings.topic_raw, key=f"urn:test:registry:{i}".encode(), value=value)
+        producer.flush(30)
+    finally:
+        producer.close()
+
+
+def _wait_for(settings: Settings, done, timeout_s: float = 60.0) -> dict[str, Record]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        records = read_records(settings)
+        if done(records) or time.monotonic() > deadline:
+            return records
+        time.sleep(1.0)
+
+
+def _person(records: dict[str, Record]) -> Record | None:
+    return next((r for u, r in records.items() if u.startswith("ws:person:") and "quarrington" in u), None)
+
+
+def test_stories_become_records_on_the_compacted_topic_and_survive_a_restart(running_worker: WorkerHandle, tmp_path: Path) -> None:
+    settings = running_worker.settings
+    topics = Topics.of(settings)
+    _push(settings, STORIES, 0)
+    records = _wait_for(settings, lambda rs: (p := _person(rs)) is not None and p["story_count"] == 2)
+    person = _person(records)
+    assert person is not None and person["story_count"] == 2, sorted(records)
+    assert {"Ottoline Quarrington", "Quarrington"} <= set(person["aliases"])
+    guatemala = [r for r in records.values() if r["name"] == "Guatemala" or "guatemala" in r["uri"]]
+    assert guatemala, sorted(records)
+    for record in records.values():
+        EntityRecord.model_validate(record)
+
+    with admin_client(settings) as admin:  # created compacted, like the story index; the re-keying topic is not
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in topics.registry()])["topic"]
+    policy = {name: (configs.get(name) or {}).get("cleanup.policy", {}).get("value", "delete") for name in topics.registry()}
+    assert list(policy.values()) == ["compact", "delete", "compact"], policy
+
+    tail = subprocess.run(
+        [sys.executable, "-m", "streams", "tail", topics.entities, "--max", "1", "--timeout", "20", "--json"],
+        env={**settings.as_env(), "PATH": "/usr/bin:/bin"}, cwd=REPO_ROOT, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert tail.returncode == 0, tail.stderr[-2000:]
+    assert "story_count" in orjson.loads(tail.stdout.decode().strip().splitlines()[-1])
+
+    lines = entity_lines(settings, top=3)
+    assert lines[0].split()[:3] == ["#", "stories", "mentions"] and len(lines) == 4
+
+    # restart: the new worker rebuilds the table from wire.entities, then counts one more story exactly once
+    running_worker.terminate()
+    restarted = start_worker(settings, tmp_path / "restarted.log", ready_timeout_s=120)
+    try:
+        _push(settings, [LATER], len(STORIES))
+        after = _wait_for(settings, lambda rs: (p := _person(rs)) is not None and p["story_count"] >= 3)
+        person_after = _person(after)
+        assert person_after is not None and person_after["story_count"] == 3
+        assert person_after["uri"] == person["uri"] and person_after["first_seen"] == person["first_seen"]
+        page = restarted.metrics()
+        assert page.total("wirestream_table_recoveries_total") >= 1
+        assert page.total("wirestream_registry_updates_total", outcome="added") >= 1
+    finally:
+        restarted.terminate()
