@@ -114,16 +114,28 @@ def build_cli(faust_cli: click.Group) -> click.Group:
     return group
 
 
+def declare_agents(role: str) -> None:
+    """Declare the agents of ``role`` on the app (importing their modules does it).
+
+    ``enrich`` (the default) is stateless: wire.raw to enriched events. ``state`` runs the agents with Faust tables
+    (entity registry, event clusters) over wire.enriched in a consumer group of its own, so a table recovery can
+    never hold up enrichment, and each role scales (and fails) on its own.
+    """
+    if role == "enrich":
+        import streams.agents  # noqa: F401
+    else:
+        import streams.cluster_agent  # noqa: F401
+        import streams.registry_agent  # noqa: F401
+
+
 def main() -> None:
     """Run wirestream's command line (worker, push, tail, kafka, demo, eval and Faust's own commands)."""
     from faust.cli.faust import cli as faust_cli
 
-    import streams.agents  # noqa: F401 - declares the agent on the app
     import streams.cli.commands  # noqa: F401 - registers the commands on the app
-    import streams.cluster_agent  # noqa: F401 - declares the event clusterer (agents, tables) on the app
-    import streams.registry_agent  # noqa: F401 - declares the entity registry (agents, tables) on the app
-    from streams.app import app
+    from streams.app import app, settings
 
+    declare_agents(settings.role)
     app.finalize()
     app.worker_init()
     if app.conf.autodiscover:  # type: ignore[misc]  # a setting, not a method (see faust.App.main)

@@ -39,7 +39,7 @@ def broker_credentials(settings: Settings) -> CredentialsT | None:
 def create_app(settings: Settings) -> faust.App:
     """A Faust app for ``settings``: raw bytes in and out, at-least-once, no web server."""
     return faust.App(
-        settings.app_id,
+        settings.group_id,
         broker=broker_url(settings),
         broker_credentials=broker_credentials(settings),
         autodiscover=False,  # streams.__main__ imports the agents and commands: nothing else is scanned

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.enrich.config import DEFAULT_STAGES
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 EnrichMode = Literal["process", "thread", "inline"]
+WorkerRole = Literal["enrich", "state"]
+#: Metrics port of a ``state`` worker when none is set, so both roles run side by side on one host.
+STATE_METRICS_PORT = 9109
 
 
 class Settings(BaseSettings):
@@ -41,7 +44,13 @@ class Settings(BaseSettings):
     kafka_timeout_s: float = Field(default=10.0, gt=0, description="How long push, tail and a starting worker wait for the broker before giving up.")
 
     # --- Topics
-    app_id: str = Field(default="wirestream", description="Faust app id = Kafka consumer group.")
+    app_id: str = Field(default="wirestream", description="Faust app id = Kafka consumer group (of the enrich role).")
+    role: WorkerRole = Field(
+        default="enrich",
+        description="What `wirestream worker` runs: `enrich` (wire.raw to enriched events; stateless) or `state` (the "
+        "entity registry and event clusters over wire.enriched, in Faust tables; consumer group <app_id>-state, "
+        "metrics on port 9109 unless WIRESTREAM_METRICS_PORT is set).",
+    )
     topic_raw: str = "wire.raw"
     topic_enriched: str = "wire.enriched"
     topic_deadletter: str = "wire.deadletter"
@@ -93,6 +102,17 @@ class Settings(BaseSettings):
     kafka_version: str = "4.1.1"
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
+
+    @model_validator(mode="after")
+    def _state_metrics_port(self) -> Settings:
+        if self.role == "state" and "metrics_port" not in self.model_fields_set:
+            self.metrics_port = STATE_METRICS_PORT
+        return self
+
+    @property
+    def group_id(self) -> str:
+        """The worker's Faust app id and consumer group: ``app_id``, or ``<app_id>-state`` for the state role."""
+        return self.app_id if self.role == "enrich" else f"{self.app_id}-state"
 
     def kafka_client_config(self) -> dict[str, Any]:
         """kafka-python keyword arguments for the configured connection (security included)."""

@@ -66,10 +66,9 @@ def prepare_worker() -> None:
     Blocking; once per worker. Raises :class:`WorkerStartError` with a one-line reason.
     """
     from streams import __version__, metrics
-    from streams.agents import parts
     from streams.app import settings
-    from streams.enrich.language import warm_up_language_model
     from streams.kafka.admin import BrokerUnreachable, check_broker, ensure_topics, quiet_kafka_logs
+    from streams.kafka.lag import LagMonitor
     from streams.topics import Topics
 
     metrics.init_series()
@@ -79,12 +78,24 @@ def prepare_worker() -> None:
     except BrokerUnreachable as exc:
         raise WorkerStartError(f"{exc}; is it running (`wirestream kafka up`)? Check WIRESTREAM_KAFKA_BOOTSTRAP") from None
     topics = Topics.of(settings)
-    log.info(
-        "wirestream %s worker: broker %s, group %s, consuming %s, publishing %s, %s and %s* (%d IPTC topics)",
-        __version__, settings.kafka_bootstrap, settings.app_id, topics.raw, topics.enriched, topics.deadletter,
-        topics.iptc_prefix, len(topics.by_iptc()),
-    )  # fmt: skip
-    warm_up_language_model()  # parsing detects languages on the event loop: load the model before consuming
+    lag_monitor: LagMonitor | None
+    if settings.role == "enrich":
+        from streams.agents import parts
+        from streams.enrich.language import warm_up_language_model
+
+        log.info(
+            "wirestream %s worker: broker %s, group %s, consuming %s, publishing %s, %s and %s* (%d IPTC topics)",
+            __version__, settings.kafka_bootstrap, settings.group_id, topics.raw, topics.enriched, topics.deadletter,
+            topics.iptc_prefix, len(topics.by_iptc()),
+        )  # fmt: skip
+        warm_up_language_model()  # parsing detects languages on the event loop: load the model before consuming
+        lag_monitor = parts().lag_monitor
+    else:
+        log.info(
+            "wirestream %s state worker: broker %s, group %s, consuming %s, publishing %s and %s",
+            __version__, settings.kafka_bootstrap, settings.group_id, topics.enriched, topics.entities, topics.clusters,
+        )  # fmt: skip
+        lag_monitor = LagMonitor(settings, group_id=settings.group_id, topic=topics.enriched)
     settings.home.mkdir(parents=True, exist_ok=True)  # faust's datadir lives here
     with quiet_kafka_logs(logging.ERROR):
         ensured = ensure_topics(settings)
@@ -95,7 +106,6 @@ def prepare_worker() -> None:
         log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     else:
         log.info("metrics disabled (WIRESTREAM_METRICS_PORT=0)")
-    lag_monitor = parts().lag_monitor
     if lag_monitor is not None and not lag_monitor.is_alive():
         lag_monitor.start()
 

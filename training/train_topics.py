@@ -7,8 +7,10 @@
    times. MasakhaNEWS and ``tests/data/topics`` are evaluation only and never read.
 2. Fine-tune MiniLM + a linear layer over the 17 top-level topics (cross-entropy, AdamW).
 3. Export the encoder to ONNX, int8 per-channel; the linear layer becomes ``top_w``/``top_b`` of ``head.npz``.
-4. Calibrate with the int8 model as served: one softmax temperature fitted (NLL) on the held-out HuffPost
-   headlines and BBC articles; the routing threshold is read off the same held-out predictions.
+4. Calibrate with the int8 model as served: two softmax temperatures fitted (lowest ECE) on the held-out HuffPost
+   headlines and BBC articles, one for stories read in one window, one for stories read in several; the routing
+   threshold is read off the same held-out predictions. ``--from-export`` redoes steps 4-5 on an earlier run's
+   export (``--work``) and head, without fine-tuning again.
 5. Second-level head: logistic regression on the names and descriptions of the second-level topics.
 
 Run: ``HF_HUB_OFFLINE=1 .venv-train/bin/python -m training.train_topics --data-dir ../shared/data``.
@@ -61,10 +63,15 @@ def windows_of(
 
 
 def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
-    """The softmax temperature (grid 0.3..3) with the lowest negative log-likelihood of ``gold``."""
+    """The softmax temperature (grid 0.3..3) with the lowest expected calibration error on ``gold`` (the figure the
+    model is judged by; minimising the negative log-likelihood instead gave 0.92 / 0.50 and ECE 0.053 on the held-out
+    HuffPost headlines against 0.026)."""
     grid = np.round(np.arange(0.3, 3.001, 0.02), 2)
-    nll = [-np.log(softmax(logits / t)[np.arange(len(gold)), gold] + 1e-12).mean() for t in grid]
-    return float(grid[int(np.argmin(nll))])
+    errors = []
+    for t in grid:
+        p = softmax(logits / t)
+        errors.append(expected_calibration_error(p.max(axis=1).tolist(), (p.argmax(axis=1) == gold).tolist()))
+    return float(grid[int(np.argmin(errors))])
 
 
 def scores(proba: np.ndarray, gold: np.ndarray) -> dict[str, float]:
@@ -96,8 +103,9 @@ def route_table(proba: np.ndarray, gold: np.ndarray) -> dict[str, dict[str, floa
     return out
 
 
-def save_head(out_dir: Path, top_w: np.ndarray, top_b: np.ndarray, temperature: float,
+def save_head(out_dir: Path, top_w: np.ndarray, top_b: np.ndarray, temperature: tuple[float, float],
               sub_w: np.ndarray | None = None, sub_b: np.ndarray | None = None) -> None:
+    """Write ``head.npz``: the top-level layer, the second-level head and the (one-window, multi-window) temperatures."""
     sub_w = np.zeros((len(SUB_CODES), top_w.shape[1]), dtype=np.float32) if sub_w is None else sub_w
     sub_b = np.zeros(len(SUB_CODES), dtype=np.float32) if sub_b is None else sub_b
     np.savez(
@@ -108,7 +116,8 @@ def save_head(out_dir: Path, top_w: np.ndarray, top_b: np.ndarray, temperature: 
         sub_codes=np.array(SUB_CODES),
         sub_w=sub_w.astype(np.float32),
         sub_b=sub_b.astype(np.float32),
-        temperature=np.float32(temperature),
+        temperature=np.float32(temperature[0]),
+        temperature_multi=np.float32(temperature[1]),
     )
 
 
@@ -123,11 +132,17 @@ def write_config(out_dir: Path, args: argparse.Namespace, route: float) -> None:
     (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
-def timed_logits(model: TopicModel, docs: Sequence[Document]) -> tuple[np.ndarray, float]:
-    """Uncalibrated top-level logits of ``docs`` and the CPU seconds a story took."""
+def timed_logits(model: TopicModel, docs: Sequence[Document]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Uncalibrated top-level logits of ``docs``, their window counts and the CPU seconds a story took."""
     started = time.process_time()
-    emb = model.embed(docs)
-    return emb @ model.top_w.T + model.top_b, (time.process_time() - started) / max(1, len(docs))
+    emb, windows = model.embed_counted(docs)
+    return emb @ model.top_w.T + model.top_b, windows, (time.process_time() - started) / max(1, len(docs))
+
+
+def calibrated(logits: np.ndarray, windows: np.ndarray, temperature: tuple[float, float]) -> np.ndarray:
+    """Probabilities with the one-window or the multi-window temperature per story."""
+    t = np.where(windows > 1, temperature[1], temperature[0])[:, None]
+    return softmax(logits / t)
 
 
 def train(args: argparse.Namespace) -> dict[str, object]:
@@ -163,37 +178,49 @@ def train(args: argparse.Namespace) -> dict[str, object]:
         counts[TOP_CODES[w.label]] += 1
     log.info("training windows: %d (%s)", len(windows), counts)
 
-    model = fine_tune(
-        windows, len(TOP_CODES), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        head_lr=args.head_lr, seed=args.seed, max_steps=args.max_steps,
-    )
-    train_s = time.time() - started
-    export_encoder(model.encoder.bert, work, keep_fp32=True)
+    report: dict[str, object] = {"train_windows": len(windows), "window_counts": counts}
+    if args.from_export is None:
+        model = fine_tune(
+            windows, len(TOP_CODES), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+            head_lr=args.head_lr, seed=args.seed, max_steps=args.max_steps,
+        )
+        report["train_s"] = round(time.time() - started)
+        export_encoder(model.encoder.bert, work, keep_fp32=True)
+        top_w = model.head.weight.detach().numpy()
+        top_b = model.head.bias.detach().numpy()
+    else:
+        with np.load(args.from_export / "head.npz") as npz:
+            top_w, top_b = npz["top_w"], npz["top_b"]
+        previous = json.loads((args.from_export / "training_report.json").read_text(encoding="utf-8"))
+        report["train_s"] = previous.get("train_s")
     for name in ("model.onnx", "tokenizer.json"):
         shutil.copyfile(work / name, out_dir / name)
-    top_w = model.head.weight.detach().numpy()
-    top_b = model.head.bias.detach().numpy()
-    save_head(out_dir, top_w, top_b, 1.0)
+    save_head(out_dir, top_w, top_b, (1.0, 1.0))
     write_config(out_dir, args, args.route_min_confidence)
-    report: dict[str, object] = {"train_windows": len(windows), "window_counts": counts, "train_s": round(train_s)}
 
     # Calibration set as served (int8, runtime windows); the temperature is fitted on it.
     served = TopicModel.load(out_dir, threads=1)
     cal_docs = docs_of(hp_cal) + docs_of(bbc_cal)
     cal_gold = np.array([TOP_INDEX[e.code] for e in hp_cal + bbc_cal])
-    logits, _ = timed_logits(served, cal_docs)
-    temperature = fit_temperature(logits, cal_gold)
-    proba = softmax(logits / temperature)
+    logits, cal_windows, _ = timed_logits(served, cal_docs)
+    multi = cal_windows > 1
+    temperature = (fit_temperature(logits[~multi], cal_gold[~multi]), fit_temperature(logits[multi], cal_gold[multi]))
+    proba = calibrated(logits, cal_windows, temperature)
     n_hp = len(hp_cal)
-    report["temperature"] = temperature
+    report["temperature"] = {"one_window": temperature[0], "several_windows": temperature[1]}
     report["calibration"] = {
         "uncalibrated": scores(softmax(logits), cal_gold),
+        "one_temperature": scores(softmax(logits / fit_temperature(logits, cal_gold)), cal_gold),
         "huffpost_held": scores(proba[:n_hp], cal_gold[:n_hp]),
         "bbc_held": scores(proba[n_hp:], cal_gold[n_hp:]),
         "all": scores(proba, cal_gold),
     }
-    report["route"] = route_table(proba, cal_gold)
-    log.info("calibration: T=%.2f %s", temperature, report["calibration"])
+    report["route"] = {
+        "all": route_table(proba, cal_gold),
+        "huffpost_held": route_table(proba[:n_hp], cal_gold[:n_hp]),
+        "bbc_held": route_table(proba[n_hp:], cal_gold[n_hp:]),
+    }
+    log.info("calibration: T=%s %s", temperature, report["calibration"])
 
     # How much of the story to read: held-out BBC articles under each window, int8 and fp32.
     bbc_gold = cal_gold[n_hp:]
@@ -205,9 +232,9 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     for tokens, chunks in WINDOW_CHOICES:
         for name, m in (("int8", served), ("fp32", fp32)):
             m.window = ReadingWindow(tokens, chunks)
-            lg, per_story = timed_logits(m, docs_of(bbc_cal))
+            lg, counts, per_story = timed_logits(m, docs_of(bbc_cal))
             reading[f"{name}.{tokens}x{chunks}"] = {
-                **scores(softmax(lg / temperature), bbc_gold), "cpu_ms_per_story": round(per_story * 1000, 1)
+                **scores(calibrated(lg, counts, temperature), bbc_gold), "cpu_ms_per_story": round(per_story * 1000, 1)
             }
     report["reading_bbc_held"] = reading
     log.info("reading: %s", reading)
@@ -255,6 +282,9 @@ def main() -> None:
     parser.add_argument("--second-level", type=float, default=0.35)
     parser.add_argument("--route-min-confidence", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--from-export", type=Path, default=None, help="model dir of an earlier run: recalibrate only (uses --work)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

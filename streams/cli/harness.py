@@ -41,7 +41,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: on the same host from starting.
 WORKER_ARGS = ("-m", "streams", "worker", "--without-web", "--loglevel", "info")
 #: The worker is ready once this metric has a sample: the enrichment models are loaded.
-READY_METRIC = "wirestream_model_info"
+#: What a ready worker of each role serves: the enrich role lists its loaded models, the state role its build.
+READY_METRIC = {"enrich": "wirestream_model_info", "state": "wirestream_build_info"}
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -169,9 +170,10 @@ def scrape(settings: Settings, timeout: float = 2.0) -> Metrics | None:
     return None if text is None else Metrics.parse(text)
 
 
-def is_ready(metrics: Metrics | None) -> bool:
-    """The page lists the loaded models (``wirestream_model_info{...}``)."""
-    return metrics is not None and any(s.labels for s in metrics.get(READY_METRIC))
+def is_ready(metrics: Metrics | None, role: str = "enrich") -> bool:
+    """The page shows the worker ready: its loaded models (``wirestream_model_info{...}``), or for the state role
+    its build info."""
+    return metrics is not None and any(s.labels for s in metrics.get(READY_METRIC[role]))
 
 
 # ----------------------------------------------------------------------------------------------------- processes
@@ -277,7 +279,7 @@ class WorkerProcess:
     def wait_ready(self, timeout_s: float = 300.0, poll_s: float = 0.5) -> None:
         """Wait until it serves its models' metrics; :class:`WorkerNotReady` if it exits or ``timeout_s`` pass."""
         deadline = time.monotonic() + timeout_s
-        while not is_ready(self.scrape()):
+        while not is_ready(self.scrape(), self.settings.role):
             if self.proc.poll() is not None:
                 raise WorkerNotReady(f"worker exited with code {self.proc.returncode} (log {self.log_path}):\n{self.log_tail()}")
             if time.monotonic() > deadline:

@@ -21,11 +21,11 @@ log = logging.getLogger(__name__)
 class LagMonitor(threading.Thread):
     """Polls committed and end offsets of the raw topic every ``lag_poll_interval_s`` seconds."""
 
-    def __init__(self, settings: Settings, group_id: str | None = None) -> None:
+    def __init__(self, settings: Settings, group_id: str | None = None, topic: str | None = None) -> None:
         super().__init__(name="wirestream-lag", daemon=True)
         self.settings = settings
         self.group_id = group_id or settings.app_id
-        self.topic = settings.topic_raw
+        self.topic = topic or settings.topic_raw
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
         self._last_done_ts: dict[int, float] = {}

@@ -15,7 +15,7 @@ from worker_fixture import WorkerHandle
 
 from schemas.models import EntityRecord
 from streams.cli.entities import entity_lines, read_records
-from streams.cli.harness import REPO_ROOT, start_worker
+from streams.cli.harness import REPO_ROOT, free_port, start_worker
 from streams.cli.wire import make_producer
 from streams.config import Settings
 from streams.kafka.admin import admin_client
@@ -58,44 +58,51 @@ def _person(records: dict[str, Record]) -> Record | None:
 
 
 def test_stories_become_records_on_the_compacted_topic_and_survive_a_restart(running_worker: WorkerHandle, tmp_path: Path) -> None:
-    settings = running_worker.settings
-    topics = Topics.of(settings)
-    _push(settings, STORIES, 0)
-    records = _wait_for(settings, lambda rs: (p := _person(rs)) is not None and p["story_count"] == 2)
-    person = _person(records)
-    assert person is not None and person["story_count"] == 2, sorted(records)
-    assert {"Ottoline Quarrington", "Quarrington"} <= set(person["aliases"])
-    guatemala = [r for r in records.values() if r["name"] == "Guatemala" or "guatemala" in r["uri"]]
-    assert guatemala, sorted(records)
-    for record in records.values():
-        EntityRecord.model_validate(record)
-
-    with admin_client(settings) as admin:  # created compacted, like the story index; the re-keying topic is not
-        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in topics.registry()])["topic"]
-    policy = {name: (configs.get(name) or {}).get("cleanup.policy", {}).get("value", "delete") for name in topics.registry()}
-    assert list(policy.values()) == ["compact", "delete", "compact"], policy
-
-    tail = subprocess.run(
-        [sys.executable, "-m", "streams", "tail", topics.entities, "--max", "1", "--timeout", "20", "--json"],
-        env={**settings.as_env(), "PATH": "/usr/bin:/bin"}, cwd=REPO_ROOT, capture_output=True, timeout=60,
-    )  # fmt: skip
-    assert tail.returncode == 0, tail.stderr[-2000:]
-    assert "story_count" in orjson.loads(tail.stdout.decode().strip().splitlines()[-1])
-
-    lines = entity_lines(settings, top=3)
-    assert lines[0].split()[:3] == ["#", "stories", "mentions"] and len(lines) == 4
-
-    # restart: the new worker rebuilds the table from wire.entities, then counts one more story exactly once
-    running_worker.terminate()
-    restarted = start_worker(settings, tmp_path / "restarted.log", ready_timeout_s=120)
+    settings = running_worker.settings  # the enrich worker; the registry runs in a state worker beside it
+    state = settings.model_copy(update={"role": "state", "metrics_port": free_port()})
+    state_worker = start_worker(state, tmp_path / "state.log", ready_timeout_s=120)
     try:
-        _push(settings, [LATER], len(STORIES))
-        after = _wait_for(settings, lambda rs: (p := _person(rs)) is not None and p["story_count"] >= 3)
-        person_after = _person(after)
-        assert person_after is not None and person_after["story_count"] == 3
-        assert person_after["uri"] == person["uri"] and person_after["first_seen"] == person["first_seen"]
-        page = restarted.metrics()
-        assert page.total("wirestream_table_recoveries_total") >= 1
-        assert page.total("wirestream_registry_updates_total", outcome="added") >= 1
+        topics = Topics.of(settings)
+        _push(settings, STORIES, 0)
+        records = _wait_for(settings, lambda rs: (p := _person(rs)) is not None and p["story_count"] == 2)
+        person = _person(records)
+        assert person is not None and person["story_count"] == 2, sorted(records)
+        assert {"Ottoline Quarrington", "Quarrington"} <= set(person["aliases"])
+        guatemala = [r for r in records.values() if r["name"] == "Guatemala" or "guatemala" in r["uri"]]
+        assert guatemala, sorted(records)
+        for record in records.values():
+            EntityRecord.model_validate(record)
+
+        with admin_client(settings) as admin:  # created compacted, like the story index; the re-keying topic is not
+            configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in topics.registry()])["topic"]
+        policy = {name: (configs.get(name) or {}).get("cleanup.policy", {}).get("value", "delete") for name in topics.registry()}
+        assert list(policy.values()) == ["compact", "delete", "compact"], policy
+
+        tail = subprocess.run(
+            [sys.executable, "-m", "streams", "tail", topics.entities, "--max", "1", "--timeout", "20", "--json"],
+            env={**settings.as_env(), "PATH": "/usr/bin:/bin"}, cwd=REPO_ROOT, capture_output=True, timeout=60,
+        )  # fmt: skip
+        assert tail.returncode == 0, tail.stderr[-2000:]
+        assert "story_count" in orjson.loads(tail.stdout.decode().strip().splitlines()[-1])
+
+        lines = entity_lines(settings, top=3)
+        assert lines[0].split()[:3] == ["#", "stories", "mentions"] and len(lines) == 4
+
+        # restart: the new state worker rebuilds the table from wire.entities, then counts one more story exactly once
+        state_worker.terminate()
+        restarted = start_worker(state, tmp_path / "restarted.log", ready_timeout_s=120)
+        try:
+            _push(settings, [LATER], len(STORIES))
+            after = _wait_for(settings, lambda rs: (p := _person(rs)) is not None and p["story_count"] >= 3)
+            person_after = _person(after)
+            assert person_after is not None and person_after["story_count"] == 3
+            assert person_after["uri"] == person["uri"] and person_after["first_seen"] == person["first_seen"]
+            deadline = time.monotonic() + 15  # the recovery exporter runs on a 1-second timer
+            while (page := restarted.metrics()).total("wirestream_table_recoveries_total") < 1 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert page.total("wirestream_table_recoveries_total") >= 1, [s for s in page.samples if "recover" in s.name]
+            assert page.total("wirestream_registry_updates_total", outcome="added") >= 1
+        finally:
+            restarted.terminate()
     finally:
-        restarted.terminate()
+        state_worker.terminate()

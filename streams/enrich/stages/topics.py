@@ -32,8 +32,8 @@ class TopicsStage:
         return self.model.version
 
     def run(self, batch: Sequence[StoryState]) -> list[Update]:
-        embeddings = self.model.embed([s.doc for s in batch])
-        topics = self.model.predict_embedded(embeddings)
+        embeddings, windows = self.model.embed_counted([s.doc for s in batch])
+        topics = self.model.predict_embedded(embeddings, windows)
         return [{"topics": t, "embedding": e} for t, e in zip(topics, embeddings, strict=True)]
 
 
