@@ -19,6 +19,7 @@ from typing import Any
 from faults.cases import Case, as_outgoing
 from faults.stories import valid_stories
 from streams.cli.entities import read_records
+from streams.cli.harness import free_port
 from streams.registry.merge import Record
 from streams.registry.route import contributions
 
@@ -79,12 +80,16 @@ def compare(expected: dict[str, tuple[int, int]], records: dict[str, Record]) ->
 
 
 def registry_killed(rng: random.Random, sizes: RegistrySizes | None = None) -> Callable[[Case], None]:
-    """kill -9 the worker at random points while stories flow; the registry must end exact."""
+    """kill -9 the state worker (the registry's) at random points while stories flow; the registry must end exact.
+
+    An enrich worker runs beside it all along: the registry lives in the ``state`` role (its own consumer group).
+    """
     sizes = sizes or RegistrySizes()
 
     def body(case: Case) -> None:
         stories = as_outgoing(valid_stories(sizes.stories, tag=f"registry{rng.random():.6f}"))
-        case.start()
+        case.start("enrich")
+        case.start("state", role="state", metrics_port=free_port())
         case.pusher.pace(stories, rate_per_s=max(sizes.stories / sizes.push_s, 2.0))
         kills = []
         for _ in range(sizes.kills):
@@ -96,7 +101,7 @@ def registry_killed(rng: random.Random, sizes: RegistrySizes | None = None) -> C
             case.reader.poll(0.2)
             kills.append(len(case.reader.outputs.enriched))
             case.current.kill9()  # type: ignore[union-attr]
-            case.start("after-kill")
+            case.start("state-after-kill", role="state", metrics_port=free_port())
         case.pusher.join()
         case.details["kills_at_enriched"] = kills
         case.wait(sizes.case_timeout_s)

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     topic_enriched: str = "wire.enriched"
     topic_deadletter: str = "wire.deadletter"
     topic_by_iptc_prefix: str = Field(default="wire.topic.", description="Prefix of the per-IPTC-topic output topics.")
-    topic_route_min_confidence: float = Field(default=0.5, ge=0, le=1, description="A story goes to wire.topic.<slug> only when that top-level topic's confidence is at least this (wire.enriched keeps every topic).")
+    topic_route_min_confidence: float = Field(default=0.4, ge=0, le=1, description="A story goes to wire.topic.<slug> only when that top-level topic's confidence is at least this (wire.enriched keeps every topic).")
     partitions: int = Field(default=4, ge=1, description="Partitions of every topic created at start.")
     replication_factor: int = Field(default=1, ge=1)
 

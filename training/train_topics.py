@@ -280,7 +280,7 @@ def main() -> None:
     parser.add_argument("--sub-c", type=float, default=10.0)
     parser.add_argument("--extra-top", type=float, default=0.3)
     parser.add_argument("--second-level", type=float, default=0.35)
-    parser.add_argument("--route-min-confidence", type=float, default=0.5)
+    parser.add_argument("--route-min-confidence", type=float, default=0.4)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
         "--from-export", type=Path, default=None, help="model dir of an earlier run: recalibrate only (uses --work)"

@@ -39,6 +39,20 @@ def metrics_summary(metrics: Metrics) -> list[str]:
     return [str(s) for s in metrics.select(DEMO_METRICS)]
 
 
+def _clusters_seen(settings: Settings, wait_s: float = 20.0) -> list[str]:
+    """The largest event clusters once the state worker has clustered the seeds (``wirestream clusters``)."""
+    from streams.cli.clusters import format_clusters, read_clusters
+
+    deadline = time.monotonic() + wait_s
+    found: dict = {}
+    while time.monotonic() < deadline:
+        found = read_clusters(settings)
+        if sum(1 for c in found.values() if c.get("size", 0) >= 2) >= 2:
+            break
+        time.sleep(1.0)
+    return ["Event clusters (`wirestream clusters`):", *format_clusters(found, 5)] if found else ["No event clusters yet."]
+
+
 def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seeds: Path = SEEDS, timeout: float = 300.0) -> int:
     """Run the demo; returns a process exit code."""
     from streams.kafka import local as kafka_local
@@ -48,10 +62,13 @@ def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seed
     if not broker.started:
         say("A broker was already running there; reusing it (it stays up after the demo).")
     log_path = settings.home / "demo-worker.log"
-    say(f"Starting a worker (log: {log_path}) and loading models ...")
+    say(f"Starting a worker (log: {log_path}) and loading models, and a state worker (entity registry, clusters) ...")
     worker = launch(settings, log_path)
+    state_port = settings.metrics_port + 1 if settings.metrics_port else 0
+    state = launch(settings.model_copy(update={"role": "state", "metrics_port": state_port}), settings.home / "demo-state-worker.log")
     try:
         worker.wait_ready(timeout_s=180.0)
+        state.wait_ready(timeout_s=120.0)
         outputs = [settings.topic_enriched, settings.topic_deadletter]
         consumer = make_consumer(settings, outputs, from_end=True)
         consumer.poll(timeout_ms=100)  # resolve the end positions before pushing
@@ -73,6 +90,8 @@ def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seed
                 say(f"Metrics: {worker.metrics_url}")
                 for line in metrics_summary(metrics):
                     say("  " + line)
+                for line in _clusters_seen(settings):
+                    say(line)
                 if not once:
                     say("Worker keeps running; push more with `wirestream push FILE...`. Ctrl-C stops the demo.")
         consumer.close()
@@ -85,6 +104,7 @@ def run_demo(settings: Settings, *, once: bool, say: Callable[[str], None], seed
         return 0
     finally:
         worker.terminate()
+        state.terminate()
         if broker.started:  # a broker that was already running stays up
             say("Stopping the broker the demo started ...")
             kafka_local.down(settings)

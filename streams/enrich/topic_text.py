@@ -46,6 +46,7 @@ def chunk_ids(
 
     Each window is ``[CLS] headline body[i:j] [SEP]`` with at most ``chunk_tokens`` ids; consecutive windows
     cover consecutive parts of the body. A trailing window shorter than ``MIN_EXTRA_WINDOW`` tokens is dropped.
+    ``tokenizer`` must have padding and truncation turned off (``TopicModel`` and the training script do so).
     """
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     if cls_id is None or sep_id is None:

@@ -93,6 +93,7 @@ def test_labour_the_party_is_told_apart_from_labour_the_topic(text: str, expecte
 def tokenizer() -> Tokenizer:
     tok = Tokenizer.from_file(str(DEFAULT_MODEL_DIR / "tokenizer.json"))
     tok.no_truncation()
+    tok.no_padding()
     return tok
 
 
