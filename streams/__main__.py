@@ -51,6 +51,11 @@ class LogLevel(CaseInsensitiveChoice):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         level = str(super().convert(value, param, ctx)).lower()
+        default = getattr(param, "default", None)
+        if isinstance(default, str) and level == default.lower():
+            # Faust records a level only when it differs from the default: the root option's untouched default must
+            # stay equal to it, or it would shadow the subcommand's `worker -l info`.
+            return default
         return LOGLEVEL_NAMES.get(level, level)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import faust
@@ -21,24 +21,12 @@ from streams.config import Settings
 from streams.kafka.lag import LagMonitor
 from streams.output import SourceRef
 from streams.processing import BatchProcessor, BatchResult, Publisher, RawRecord
+from streams.publisher import FaustPublisher
 from streams.runner import EnrichRunner
 
 log = logging.getLogger(__name__)
 
 raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
-
-
-class FaustPublisher:
-    """Publishes through the worker's Faust producer, bypassing attachments so we can await delivery."""
-
-    def __init__(self, faust_app: faust.App) -> None:
-        self.app = faust_app
-        self._topics: dict[str, faust.TopicT] = {}
-
-    async def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> Awaitable[object]:
-        if topic not in self._topics:
-            self._topics[topic] = self.app.topic(topic, key_serializer="raw", value_serializer="raw")
-        return await self._topics[topic].send(key=key, value=value, headers=headers, force=True)
 
 
 @dataclass

@@ -43,10 +43,10 @@ from faust.types import EventT
 
 from schemas.models import EnrichedStory, EventCluster, StoryCluster
 from streams import metrics
-from streams.agents import FaustPublisher
 from streams.app import app, settings
 from streams.clusters import Assignment, ClusterConfig, EventClusterer, StoryRecord, features_of_event
 from streams.processing import Publisher
+from streams.publisher import FaustPublisher
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)

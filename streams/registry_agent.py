@@ -37,9 +37,9 @@ import orjson
 from faust.types import EventT
 
 from streams import metrics
-from streams.agents import FaustPublisher
 from streams.app import app, settings
 from streams.processing import Publisher
+from streams.publisher import FaustPublisher
 from streams.registry import StoryIndex, apply_update, decode_record, encode_record, route
 from streams.registry.merge import Record
 from streams.topics import Topics

@@ -2,13 +2,14 @@
 
 1. Training windows (``streams.enrich.topic_text.chunk_ids``, the runtime's reading): HuffPost train headlines
    (world/US news left out; 5 % held out for calibration), BBC articles except those numbered NN1 (up to
-   ``--train-chunks`` windows an article, each labelled with the article's topic), and the project's own short
+   ``--train-chunks`` windows an article, each labelled with the article's topic, half of them cut to a random
+   length), and the project's own short
    stories and sentences (``training/data/topic_examples.tsv``, ``topic_seeds.tsv``), repeated ``--own-copies``
    times. MasakhaNEWS and ``tests/data/topics`` are evaluation only and never read.
 2. Fine-tune MiniLM + a linear layer over the 17 top-level topics (cross-entropy, AdamW).
 3. Export the encoder to ONNX, int8 per-channel; the linear layer becomes ``top_w``/``top_b`` of ``head.npz``.
 4. Calibrate with the int8 model as served: two softmax temperatures fitted (lowest ECE) on the held-out HuffPost
-   headlines and BBC articles, one for stories read in one window, one for stories read in several; the routing
+   headlines and BBC articles, one for a headline alone, one for stories with body text; the routing
    threshold is read off the same held-out predictions. ``--from-export`` redoes steps 4-5 on an earlier run's
    export (``--work``) and head, without fine-tuning again.
 5. Second-level head: logistic regression on the names and descriptions of the second-level topics.
@@ -37,7 +38,7 @@ from streams.enrich.document import Document
 from streams.enrich.iptc import SECOND_LEVEL, TOP_LEVEL
 from streams.enrich.onnx_model import OnnxEncoder
 from streams.enrich.topic_text import chunk_ids
-from streams.enrich.topics import DEFAULT_MODEL_DIR, ReadingWindow, TopicModel, TopicThresholds, softmax
+from streams.enrich.topics import DEFAULT_MODEL_DIR, ReadingWindow, TopicModel, TopicThresholds, has_body, softmax
 from streams.eval.topics import expected_calibration_error
 from training import topics_data as td
 from training.topics_export import WEIGHTS_DIR, export_encoder
@@ -59,6 +60,18 @@ def windows_of(
     for ex in examples:
         for ids in chunk_ids(tok, ex.headline, ex.body, chunk_tokens=chunk_tokens, max_chunks=max_chunks):
             out += [Window(ids, TOP_INDEX[ex.code])] * copies
+    return out
+
+
+def cropped(windows: Sequence[Window], rng: random.Random, share: float, min_tokens: int = 40) -> list[Window]:
+    """``windows`` with a ``share`` of them cut to a random length (>= ``min_tokens``), so that length alone (BBC
+    articles are the only long labelled texts) does not tell the topic."""
+    out = []
+    for w in windows:
+        if share > 0 and len(w.ids) > min_tokens and rng.random() < share:
+            n = rng.randint(min_tokens, len(w.ids))
+            w = Window([*w.ids[: n - 1], w.ids[-1]], w.label)
+        out.append(w)
     return out
 
 
@@ -105,7 +118,7 @@ def route_table(proba: np.ndarray, gold: np.ndarray) -> dict[str, dict[str, floa
 
 def save_head(out_dir: Path, top_w: np.ndarray, top_b: np.ndarray, temperature: tuple[float, float],
               sub_w: np.ndarray | None = None, sub_b: np.ndarray | None = None) -> None:
-    """Write ``head.npz``: the top-level layer, the second-level head and the (one-window, multi-window) temperatures."""
+    """Write ``head.npz``: the top-level layer, the second-level head and the (headline-only, with-body) temperatures."""
     sub_w = np.zeros((len(SUB_CODES), top_w.shape[1]), dtype=np.float32) if sub_w is None else sub_w
     sub_b = np.zeros(len(SUB_CODES), dtype=np.float32) if sub_b is None else sub_b
     np.savez(
@@ -117,7 +130,7 @@ def save_head(out_dir: Path, top_w: np.ndarray, top_b: np.ndarray, temperature: 
         sub_w=sub_w.astype(np.float32),
         sub_b=sub_b.astype(np.float32),
         temperature=np.float32(temperature[0]),
-        temperature_multi=np.float32(temperature[1]),
+        temperature_body=np.float32(temperature[1]),
     )
 
 
@@ -133,15 +146,16 @@ def write_config(out_dir: Path, args: argparse.Namespace, route: float) -> None:
 
 
 def timed_logits(model: TopicModel, docs: Sequence[Document]) -> tuple[np.ndarray, np.ndarray, float]:
-    """Uncalibrated top-level logits of ``docs``, their window counts and the CPU seconds a story took."""
+    """Uncalibrated top-level logits of ``docs``, whether each has body text, and the CPU seconds a story took."""
     started = time.process_time()
-    emb, windows = model.embed_counted(docs)
-    return emb @ model.top_w.T + model.top_b, windows, (time.process_time() - started) / max(1, len(docs))
+    emb = model.embed(docs)
+    per_story = (time.process_time() - started) / max(1, len(docs))
+    return emb @ model.top_w.T + model.top_b, np.array(has_body(docs)), per_story
 
 
-def calibrated(logits: np.ndarray, windows: np.ndarray, temperature: tuple[float, float]) -> np.ndarray:
-    """Probabilities with the one-window or the multi-window temperature per story."""
-    t = np.where(windows > 1, temperature[1], temperature[0])[:, None]
+def calibrated(logits: np.ndarray, body: np.ndarray, temperature: tuple[float, float]) -> np.ndarray:
+    """Probabilities with the headline-only or the with-body temperature per story."""
+    t = np.where(body, temperature[1], temperature[0])[:, None]
     return softmax(logits / t)
 
 
@@ -170,7 +184,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     own = td.own_examples() + td.seed_sentences()
     windows = (
         windows_of(tok, hp_train, args.chunk_tokens, 1)
-        + windows_of(tok, bbc_train, args.chunk_tokens, args.train_chunks)
+        + cropped(windows_of(tok, bbc_train, args.chunk_tokens, args.train_chunks), rng, args.crop_share)
         + windows_of(tok, own, args.chunk_tokens, args.train_chunks, args.own_copies)
     )
     counts = {c: 0 for c in TOP_CODES}
@@ -202,12 +216,11 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     served = TopicModel.load(out_dir, threads=1)
     cal_docs = docs_of(hp_cal) + docs_of(bbc_cal)
     cal_gold = np.array([TOP_INDEX[e.code] for e in hp_cal + bbc_cal])
-    logits, cal_windows, _ = timed_logits(served, cal_docs)
-    multi = cal_windows > 1
-    temperature = (fit_temperature(logits[~multi], cal_gold[~multi]), fit_temperature(logits[multi], cal_gold[multi]))
-    proba = calibrated(logits, cal_windows, temperature)
+    logits, body, _ = timed_logits(served, cal_docs)
+    temperature = (fit_temperature(logits[~body], cal_gold[~body]), fit_temperature(logits[body], cal_gold[body]))
+    proba = calibrated(logits, body, temperature)
     n_hp = len(hp_cal)
-    report["temperature"] = {"one_window": temperature[0], "several_windows": temperature[1]}
+    report["temperature"] = {"headline_only": temperature[0], "with_body": temperature[1]}
     report["calibration"] = {
         "uncalibrated": scores(softmax(logits), cal_gold),
         "one_temperature": scores(softmax(logits / fit_temperature(logits, cal_gold)), cal_gold),
@@ -269,7 +282,8 @@ def main() -> None:
     parser.add_argument("--chunk-tokens", type=int, default=128, help="tokens a window (runtime and training)")
     parser.add_argument("--max-chunks", type=int, default=2, help="windows the runtime reads a story")
     parser.add_argument("--train-chunks", type=int, default=2, help="windows a BBC article gives to training")
-    parser.add_argument("--own-copies", type=int, default=6, help="repetitions of the project's own examples")
+    parser.add_argument("--own-copies", type=int, default=8, help="repetitions of the project's own examples")
+    parser.add_argument("--crop-share", type=float, default=0.5, help="of BBC windows, cut to a random length")
     parser.add_argument("--calibration-share", type=float, default=0.05, help="of HuffPost train, held out")
     parser.add_argument("--epochs", type=float, default=1.5)
     parser.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (timing runs)")

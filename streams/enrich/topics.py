@@ -4,8 +4,8 @@ The story is read as up to ``max_chunks`` windows of ``chunk_tokens`` tokens (he
 body, :mod:`streams.enrich.topic_text`); a fine-tuned MiniLM (int8 ONNX, mean pooled) embeds each window, the
 windows' embeddings are averaged, and two linear heads stored in ``head.npz`` give a temperature-scaled softmax over
 the 17 top-level topics and, for each top-level topic, a softmax over its second-level children. A story read in one
-window (a headline, a short story) and one read in several (an article) each have their own fitted temperature, so
-that confidences are calibrated for both. How the model was trained is in ``models/topics/TRAINING.md``.
+headline alone and a story with body text each have their own fitted temperature, so that confidences are
+calibrated for both. How the model was trained is in ``models/topics/TRAINING.md``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ class ReadingWindow:
     max_chunks: int = 2
 
 
+def has_body(docs: Sequence[Document]) -> list[bool]:
+    """Whether each story has body text (a headline alone is calibrated with its own temperature)."""
+    return [bool(d.body.strip()) for d in docs]
+
+
 class TopicModel:
     """The shipped topic classifier (onnxruntime + numpy; no torch).
 
@@ -77,8 +82,8 @@ class TopicModel:
         self.top_w, self.top_b = head["top_w"], head["top_b"]
         self.sub_codes = [str(c) for c in head["sub_codes"]]
         self.sub_w, self.sub_b = head["sub_w"], head["sub_b"]
-        self.temperature = float(head["temperature"])  # stories read in one window
-        self.temperature_multi = float(head.get("temperature_multi", head["temperature"]))  # in several
+        self.temperature = float(head["temperature"])  # a headline alone
+        self.temperature_body = float(head.get("temperature_body", head["temperature"]))  # a story with body text
         unknown = [c for c in self.top_codes + self.sub_codes if c not in by_code]
         if unknown:
             raise ValueError(f"topic head names codes missing from the IPTC table: {unknown}")
@@ -123,45 +128,38 @@ class TopicModel:
             feed["token_type_ids"] = np.zeros_like(ids)
         return np.asarray(self.encoder.session.run(self.encoder.output_names[:1], feed)[0], dtype=np.float32)
 
-    def embed_counted(self, docs: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
-        """Story embeddings ``(n, d)`` (the normalised mean of each story's window embeddings) and window counts."""
-        out = np.zeros((len(docs), self.top_w.shape[1]), dtype=np.float32)
-        counts = np.ones(len(docs), dtype=np.int64)
-        for row, doc in enumerate(docs):
-            windows = self.chunks(doc)
-            mean = self.encode_windows(windows).mean(axis=0)
-            out[row] = mean / max(float(np.linalg.norm(mean)), 1e-9)
-            counts[row] = len(windows)
-        return out, counts
-
     def embed(self, docs: Sequence[Document]) -> np.ndarray:
-        """Story embeddings, shape ``(n, d)`` (see :meth:`embed_counted`)."""
-        return self.embed_counted(docs)[0]
+        """Story embeddings, shape ``(n, d)``: the normalised mean of each story's window embeddings."""
+        out = np.zeros((len(docs), self.top_w.shape[1]), dtype=np.float32)
+        for row, doc in enumerate(docs):
+            mean = self.encode_windows(self.chunks(doc)).mean(axis=0)
+            out[row] = mean / max(float(np.linalg.norm(mean)), 1e-9)
+        return out
 
-    def temperatures(self, windows: Sequence[int] | np.ndarray | None, n: int) -> np.ndarray:
-        """The softmax temperature of each of ``n`` stories read in ``windows`` windows (None: one window each)."""
-        if windows is None:
-            return np.full(n, self.temperature)
-        return np.where(np.asarray(windows) > 1, self.temperature_multi, self.temperature)
+    def temperatures(self, has_body: Sequence[bool] | np.ndarray | None, n: int) -> np.ndarray:
+        """The softmax temperature of each of ``n`` stories (``has_body`` None: every story has body text)."""
+        if has_body is None:
+            return np.full(n, self.temperature_body)
+        return np.where(np.asarray(has_body, dtype=bool), self.temperature_body, self.temperature)
 
     def probabilities(
-        self, embeddings: np.ndarray, windows: Sequence[int] | np.ndarray | None = None
+        self, embeddings: np.ndarray, has_body: Sequence[bool] | np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated P(top-level topic) ``(n, 17)`` and raw second-level logits ``(n, k)`` for ``embeddings``."""
-        temperature = self.temperatures(windows, len(embeddings))[:, None]
+        temperature = self.temperatures(has_body, len(embeddings))[:, None]
         top = softmax((embeddings @ self.top_w.T + self.top_b) / temperature)
         return top, embeddings @ self.sub_w.T + self.sub_b
 
     def predict(self, docs: Sequence[Document]) -> list[list[Topic]]:
         """Per document: its topics, confidence descending; always at least the best top-level topic."""
-        return self.predict_embedded(*self.embed_counted(docs)) if docs else []
+        return self.predict_embedded(self.embed(docs), has_body(docs)) if docs else []
 
     def predict_embedded(
-        self, embeddings: np.ndarray, windows: Sequence[int] | np.ndarray | None = None
+        self, embeddings: np.ndarray, has_body: Sequence[bool] | np.ndarray | None = None
     ) -> list[list[Topic]]:
-        """:meth:`predict` for documents embedded with :meth:`embed_counted` (``windows``: its window counts;
-        None takes every story as read in one window)."""
-        top, sub_logits = self.probabilities(embeddings, windows)
+        """:meth:`predict` for documents embedded with :meth:`embed`; ``has_body``: :func:`has_body` of them
+        (None: every story has body text)."""
+        top, sub_logits = self.probabilities(embeddings, has_body)
         return [self._topics(top[i], sub_logits[i]) for i in range(len(embeddings))]
 
     def _topics(self, top: np.ndarray, sub_logits: np.ndarray) -> list[Topic]:

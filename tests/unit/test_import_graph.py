@@ -73,3 +73,15 @@ def test_streams_has_no_import_cycle() -> None:
 def test_the_checker_finds_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_state_role_does_not_declare_the_enrichment_agent() -> None:
+    """A state worker importing the enrich agent would consume wire.raw too, in its own group: every story twice."""
+    graph = import_graph()
+    for module in ("streams.registry_agent", "streams.cluster_agent"):
+        seen, todo = set(), [module]
+        while todo:
+            for nxt in graph[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        assert "streams.agents" not in seen, module

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streams.enrich.config import EnrichConfig
 from streams.enrich.stage import StoryState, Update
-from streams.enrich.topics import TopicModel
+from streams.enrich.topics import TopicModel, has_body
 
 
 @lru_cache(maxsize=4)
@@ -32,8 +32,9 @@ class TopicsStage:
         return self.model.version
 
     def run(self, batch: Sequence[StoryState]) -> list[Update]:
-        embeddings, windows = self.model.embed_counted([s.doc for s in batch])
-        topics = self.model.predict_embedded(embeddings, windows)
+        docs = [s.doc for s in batch]
+        embeddings = self.model.embed(docs)
+        topics = self.model.predict_embedded(embeddings, has_body(docs))
         return [{"topics": t, "embedding": e} for t, e in zip(topics, embeddings, strict=True)]
 
 

@@ -111,3 +111,13 @@ def test_kafka_status_exits_3_and_down_says_it_was_not_running(tmp_path: Path) -
     assert "BrokerStatus(" not in status.stdout
     down = run("kafka", "down", home=tmp_path)
     assert down.returncode == 0 and "was not running" in down.stdout
+
+
+@pytest.mark.parametrize(("args", "shown"), [(("worker", "--loglevel", "info"), "(info)"), (("-l", "info", "worker"), "(info)"),
+                                             (("worker",), "(warn)")])  # fmt: skip
+def test_the_worker_logs_at_the_level_it_was_given(args: tuple[str, ...], shown: str, tmp_path: Path) -> None:
+    """A subcommand's `-l info` must not be shadowed by the root option's default (Faust keeps the first non-default)."""
+    done = run(*args, "--without-web", home=tmp_path, WIRESTREAM_KAFKA_BOOTSTRAP="127.0.0.1:1", WIRESTREAM_KAFKA_TIMEOUT_S="1",
+               WIRESTREAM_METRICS_PORT="0")  # fmt: skip
+    banner = next(line for line in (done.stdout + done.stderr).splitlines() if "| log " in line)
+    assert shown in banner.lower(), banner

@@ -256,7 +256,13 @@ def test_the_model_reads_the_configured_windows(model: TopicModel) -> None:
 
 
 def test_confidences_are_calibrated_by_a_temperature(model: TopicModel) -> None:
-    assert 0.1 < model.temperature < 10.0
+    assert 0.1 < model.temperature < 10.0 and 0.1 < model.temperature_body < 10.0
+    # a headline alone and a story with body text each get their own temperature
+    assert list(model.temperatures([True, False], 2)) == [model.temperature_body, model.temperature]
+    assert list(model.temperatures(None, 1)) == [model.temperature_body]
+    headline_only = Document("h", STORIES["sport"][0], "", "en")
+    emb = model.embed([headline_only])
+    assert model.predict([headline_only]) == model.predict_embedded(emb, [False])
     [topics] = model.predict([Document("t", *STORIES["sport"], "en")])
     assert sum(t.confidence for t in topics if t.level == 1) <= 1.0 + 1e-3
 
