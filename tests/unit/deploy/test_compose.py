@@ -32,7 +32,7 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 
 
 def test_services_are_the_documented_ones(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"kafka-1", "kafka-2", "kafka-3", "topic-init", "worker", "prometheus", "grafana"}
+    assert set(compose["services"]) == {"kafka-1", "kafka-2", "kafka-3", "topic-init", "worker", "state-worker", "prometheus", "grafana"}
 
 
 def test_every_image_is_pinned(compose: dict[str, Any]) -> None:

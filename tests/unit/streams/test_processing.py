@@ -40,7 +40,7 @@ def _records(*values: bytes | None) -> list[RawRecord]:
 
 @pytest.fixture()
 def processor() -> BatchProcessor:
-    return BatchProcessor(Settings(), FakeRunner())
+    return BatchProcessor(Settings(topic_route_min_confidence=0.5), FakeRunner())
 
 
 def test_batch_routes_good_bad_withdrawn_and_failed(processor: BatchProcessor) -> None:
@@ -66,7 +66,7 @@ def test_publish_fans_out_per_topic_and_waits_for_every_ack(processor: BatchProc
     pub = asyncio.run(run())
     topics = [t for t, *_ in pub.sent]
     assert topics.count("wire.enriched") == 2  # enriched + withdrawal
-    # politics (0.9) reaches WIRESTREAM_TOPIC_ROUTE_MIN_CONFIDENCE [0.5]; economy (0.4) stays on wire.enriched only
+    # politics (0.9) reaches WIRESTREAM_TOPIC_ROUTE_MIN_CONFIDENCE (0.5 here); economy (0.4) stays on wire.enriched only
     assert topics.count("wire.topic.politics") == 1 and topics.count("wire.topic.economy-business-finance") == 0
     assert len(orjson.loads(next(v for t, _k, v, _h in pub.sent if t == "wire.enriched"))["wirestream"]["topics"]) == 2
     assert topics.count("wire.deadletter") == 1
