@@ -10,78 +10,21 @@ Everything it started (workers, broker, topics) is stopped/deleted on the way ou
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
 
-from faults.cases import CaseResult, CaseSpec, Sizes, all_cases, poison_fraction, run_case
+from faults.cases import CaseResult, Sizes, all_cases, poison_fraction
 from faults.env import FAULTS_HOME, FaultEnv, broker_settings
+from faults.report import run_cases, say, write_report
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
-COLUMNS = ("case", "sent", "enriched", "unique", "dups", "dead", "lost", "wrong", "mixed", "unexp", "crashes", "secs", "result")
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
-def table(results: list[CaseResult]) -> list[str]:
-    """The per-case table (fixed-width)."""
-    rows = [COLUMNS]
-    for r in results:
-        c = r.rec
-        rows.append((
-            r.name, str(c.sent), str(c.enriched), str(c.unique), str(c.duplicates), str(c.dead_lettered), str(c.lost),
-            str(c.wrong_reason), str(c.mixed_up), str(c.unexpected), str(r.crashes), f"{r.seconds:.0f}",
-            "PASS" if r.passed else ("ERROR" if r.error else "FAIL"),
-        ))  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))) for row in rows]
-
-
 def summary_line(results: list[CaseResult], total: int) -> str:
     lost = sum(r.rec.lost for r in results)
     crashes = sum(r.crashes for r in results)
     passed = sum(1 for r in results if r.passed)
     return f"lost={lost} crashes={crashes} poison_dead_lettered={poison_fraction(results):.4f} cases={passed}/{total}"
-
-
-def run_cases(env: FaultEnv, cases: list[CaseSpec], start: str) -> list[CaseResult]:
-    """Start ``env``'s broker, run ``cases`` in order and print the table; ``env`` is closed whatever happens."""
-    results: list[CaseResult] = []
-    t0 = time.monotonic()
-    try:
-        say(start)
-        env.start_broker()
-        for name, body, overrides in cases:
-            results.append(run_case(env, name, body, say, **overrides))
-    except KeyboardInterrupt:
-        say("interrupted; cleaning up")
-    finally:
-        env.close()
-    say(f"\nfault cases finished in {time.monotonic() - t0:.0f}s")
-    for line in table(results):
-        say(line)
-    return results
-
-
-def write_report(out: Path, sizes: Any, results: list[CaseResult]) -> None:
-    """The JSON report: the sizes, then per case its reconciliation, checks and details."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    report = [{**asdict(r.rec), "name": r.name, "crashes": r.crashes, "seconds": round(r.seconds, 1), "passed": r.passed,
-               "checks": r.checks, "details": r.details, "error": r.error} for r in results]  # fmt: skip
-    out.write_text(json.dumps(_jsonable({"sizes": asdict(sizes), "cases": report}), indent=2) + "\n")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

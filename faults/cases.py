@@ -166,7 +166,7 @@ def enriched_total(worker: WorkerProcess) -> int:
     return int(worker.metrics().total("wirestream_stories_enriched_total"))
 
 
-def kill_mid_stream(case: Case, rng: random.Random, kills: int) -> list[int]:
+def kill_mid_stream(case: Case, rng: random.Random, kills: int, restart: Callable[[], object] | None = None) -> list[int]:
     """kill -9 the case's current worker ``kills`` times, each at a random point mid-processing, starting a new one
     after each kill; returns the enriched count at each kill.
 
@@ -183,7 +183,10 @@ def kill_mid_stream(case: Case, rng: random.Random, kills: int) -> list[int]:
         case.reader.poll(0.2)
         counts.append(len(case.reader.outputs.enriched))
         case.current.kill9()  # type: ignore[union-attr]
-        case.start("after-kill")
+        if restart is None:
+            case.start("after-kill")
+        else:
+            restart()
     return counts
 
 

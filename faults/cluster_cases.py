@@ -15,22 +15,22 @@ leave), ``quorum_member_lost`` (kill -9 of the active KRaft controller; a topic 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kafka import KafkaProducer
 
-from faults.cases import Case, CaseResult, as_outgoing, enriched_total, run_case
+from faults.cases import Case, CaseResult, as_outgoing, enriched_total
 from faults.env import FAULTS_HOME, FaultEnv
 from faults.reconcile import OutputReader, Pusher
+from faults.report import CLUSTER_COLUMNS, run_cases, write_report
 from faults.stories import valid_stories
 from streams.config import Settings
 from streams.kafka import admin as kafka_admin
@@ -422,21 +422,6 @@ def cluster_cases(sizes: ClusterSizes) -> list[tuple[str, Callable[[Case], None]
 
 # ------------------------------------------------------------------------------------------------ reporting
 
-COLUMNS = ("case", "sent", "enriched", "unique", "dups", "dead", "lost", "crashes", "recover_s", "secs", "result")
-
-
-def table(results: Sequence[CaseResult]) -> list[str]:
-    """The cluster table (fixed-width)."""
-    rows = [COLUMNS]
-    for r in results:
-        c, rec_s = r.rec, r.details.get("recover_s")
-        rows.append((r.name, str(c.sent), str(c.enriched), str(c.unique), str(c.duplicates), str(c.dead_lettered),
-                     str(c.lost), str(r.crashes), "-" if rec_s is None else f"{rec_s:.1f}", f"{r.seconds:.0f}",
-                     "PASS" if r.passed else ("ERROR" if r.error else "FAIL")))  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))) for row in rows]
-
-
 def summary_line(results: Sequence[CaseResult], total: int) -> str:
     recovers = [r.details.get("recover_s") for r in results]
     worst = max((x for x in recovers if x is not None), default=0.0)
@@ -452,25 +437,12 @@ def run(only: Sequence[str] | None, out: Path, *, base_port: int = DEFAULT_BASE_
     logs = FAULTS_HOME / "logs" / f"cluster-{time.strftime('%Y%m%dT%H%M%S')}"
     logs.mkdir(parents=True, exist_ok=True)
     env = ClusterFaultEnv(cluster_settings(base_port), logs, tmpfs_mib=sizes.disk_tmpfs_mib)
-    results: list[CaseResult] = []
-    t0 = time.monotonic()
-    try:
-        say(f"Starting the 3-node fault cluster at {env.spec.bootstrap} (logs: {logs}) ...")
-        env.start_broker()
+    def note_tmpfs() -> None:
         if env.tmpfs_error:
             say(f"  note: {env.tmpfs_error}")
-        for name, body, overrides in cases:
-            results.append(run_case(env, name, body, say, **overrides))
-    except KeyboardInterrupt:
-        say("interrupted; cleaning up")
-    finally:
-        env.close()
-    say(f"\ncluster fault cases finished in {time.monotonic() - t0:.0f}s")
-    for line in table(results):
-        say(line)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    report = [{**asdict(r.rec), "name": r.name, "crashes": r.crashes, "seconds": round(r.seconds, 1), "passed": r.passed,
-               "checks": r.checks, "details": r.details, "error": r.error} for r in results]  # fmt: skip
-    out.write_text(json.dumps({"sizes": asdict(sizes), "cases": report}, indent=2, default=str) + "\n")
+
+    results = run_cases(env, cases, f"Starting the 3-node fault cluster at {env.spec.bootstrap} (logs: {logs}) ...",
+                        title="cluster fault cases", columns=CLUSTER_COLUMNS, after_start=note_tmpfs, say=say)  # fmt: skip
+    write_report(out, sizes, results)
     say(summary_line(results, len(cases)))
     return 0 if results and len(results) == len(cases) and all(r.passed for r in results) else 1

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from faults.cases import Case, as_outgoing
+from faults.cases import Case, as_outgoing, kill_mid_stream
 from faults.stories import valid_stories
 from streams.cli.entities import read_records
 from streams.cli.harness import free_port
@@ -91,17 +91,7 @@ def registry_killed(rng: random.Random, sizes: RegistrySizes | None = None) -> C
         case.start("enrich")
         case.start("state", role="state", metrics_port=free_port())
         case.pusher.pace(stories, rate_per_s=max(sizes.stories / sizes.push_s, 2.0))
-        kills = []
-        for _ in range(sizes.kills):
-            before = len(case.reader.outputs.enriched)
-            deadline = time.monotonic() + 120
-            while len(case.reader.outputs.enriched) == before and time.monotonic() < deadline:
-                case.reader.poll(0.2)
-            time.sleep(rng.uniform(0.5, 4.0))
-            case.reader.poll(0.2)
-            kills.append(len(case.reader.outputs.enriched))
-            case.current.kill9()  # type: ignore[union-attr]
-            case.start("state-after-kill", role="state", metrics_port=free_port())
+        kills = kill_mid_stream(case, rng, sizes.kills, restart=lambda: case.start("state-after-kill", role="state", metrics_port=free_port()))
         case.pusher.join()
         case.details["kills_at_enriched"] = kills
         case.wait(sizes.case_timeout_s)

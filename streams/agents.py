@@ -11,17 +11,18 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import faust
 from faust.types import EventT
 
 from streams import metrics
+from streams.agent_support import FaustPublisher, Parts, retry_until_done
 from streams.app import app, settings
 from streams.config import Settings
 from streams.kafka.lag import LagMonitor
 from streams.output import SourceRef
 from streams.processing import BatchProcessor, BatchResult, Publisher, RawRecord
-from streams.publisher import FaustPublisher
 from streams.runner import EnrichRunner
 
 log = logging.getLogger(__name__)
@@ -44,21 +45,9 @@ class WorkerParts:
         return cls(runner, BatchProcessor(config, runner), FaustPublisher(faust_app), LagMonitor(config))
 
 
-_parts: WorkerParts | None = None
-
-
-def parts() -> WorkerParts:
-    """This worker's parts, built on first use."""
-    global _parts
-    if _parts is None:
-        _parts = WorkerParts.build(app, settings)
-    return _parts
-
-
-def install(new: WorkerParts | None) -> None:
-    """Use ``new`` instead of the default parts (functional tests); None resets."""
-    global _parts
-    _parts = new
+_parts: Parts[WorkerParts] = Parts(lambda: WorkerParts.build(app, settings))
+parts = _parts.get
+install = _parts.install
 
 
 def _record(event: EventT) -> RawRecord:
@@ -70,22 +59,6 @@ def _record(event: EventT) -> RawRecord:
         timestamp=msg.timestamp,
         headers=tuple((k, v) for k, v in (msg.headers or ())),
     )
-
-
-async def _publish_until_acknowledged(p: WorkerParts, result: BatchResult) -> None:
-    """Publish a batch, retrying with backoff while the broker is unavailable (outputs are idempotent)."""
-    delay = 0.5
-    while True:
-        try:
-            await p.processor.publish(result, p.publisher)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any producer failure: retry, never drop
-            metrics.PUBLISH_RETRIES.inc()
-            log.warning("publishing failed (%r); retrying in %.1fs", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
 
 
 async def _process(p: WorkerParts, records: Sequence[RawRecord]) -> BatchResult:
@@ -113,7 +86,7 @@ async def enrich_stories(stream: faust.StreamT) -> None:
         try:
             records = [_record(e) for e in events]
             result = await _process(p, records)
-            await _publish_until_acknowledged(p, result)
+            await retry_until_done(partial(p.processor.publish, result, p.publisher), "a batch")
             for event in events:
                 event.message.decref()
             if p.lag_monitor is not None:

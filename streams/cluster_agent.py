@@ -29,7 +29,6 @@ Importing this module declares the topics, tables and agents on the app and noth
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,10 +42,10 @@ from faust.types import EventT
 
 from schemas.models import EnrichedStory, EventCluster, StoryCluster
 from streams import metrics
+from streams.agent_support import FaustPublisher, Parts, until_acknowledged
 from streams.app import app, settings
 from streams.clusters import Assignment, ClusterConfig, EventClusterer, StoryRecord, features_of_event
 from streams.processing import Publisher
-from streams.publisher import FaustPublisher
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -153,41 +152,9 @@ class ClusterParts:
         self.assignment = now
 
 
-_parts: ClusterParts | None = None
-
-
-def parts() -> ClusterParts:
-    """This worker's clustering parts, built on first use."""
-    global _parts
-    if _parts is None:
-        _parts = ClusterParts.build(app)
-    return _parts
-
-
-def install(new: ClusterParts | None) -> None:
-    """Use ``new`` instead of the default parts (functional tests); None resets."""
-    global _parts
-    _parts = new
-
-
-Send = Callable[[], Awaitable[list[Awaitable[object]]]]
-
-
-async def _until_acknowledged(send: Send, what: str) -> None:
-    """Run ``send`` and await every acknowledgement, retrying with backoff (every write is idempotent)."""
-    delay = 0.5
-    while True:
-        try:
-            for fut in await send():
-                await fut
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any producer failure: retry, never drop
-            metrics.PUBLISH_RETRIES.inc()
-            log.warning("clusters: writing %s failed (%r); retrying in %.1fs", what, exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+_parts: Parts[ClusterParts] = Parts(lambda: ClusterParts.build(app))
+parts = _parts.get
+install = _parts.install
 
 
 def language_of(doc: dict[str, Any]) -> str:
@@ -209,7 +176,7 @@ async def route_batch(p: ClusterParts, events: Sequence[EventT]) -> None:
     async def send() -> list[Awaitable[object]]:
         return [await p.publisher.send(BY_LANGUAGE, k, v, []) for k, v in messages]
 
-    await _until_acknowledged(send, "re-keyed events")
+    await until_acknowledged(send, "re-keyed events")
 
 
 def _ts(seconds: float) -> datetime:
@@ -281,8 +248,8 @@ async def cluster_batch(p: ClusterParts, events: Sequence[EventT]) -> None:
     async def publish() -> list[Awaitable[object]]:
         return [await p.publisher.send(STORY_CLUSTERS, k, v, [("ws-event", b"story-cluster")]) for k, v in outputs]
 
-    await _until_acknowledged(write_tables, "cluster tables")
-    await _until_acknowledged(publish, "story clusters")
+    await until_acknowledged(write_tables, "cluster tables")
+    await until_acknowledged(publish, "story clusters")
     for language in touched:
         stats = p.clusterers[language].stats()
         metrics.CLUSTERS_OPEN.labels(language=language).set(stats["clusters"])

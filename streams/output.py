@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 import orjson
 
@@ -61,6 +62,23 @@ def _concept(entity: Entity) -> NinjsConcept:
     )  # fmt: skip
 
 
+def _extension(
+    event: Literal["enriched", "withdrawn"], story: Story, source: SourceRef, published_at: datetime | None, **fields: Any
+) -> WirestreamExtension:
+    """The ``wirestream`` extension of an event: the story's identity and provenance, plus ``fields``."""
+    return WirestreamExtension(
+        event=event,
+        story_id=story.id,
+        story_version=story.version,
+        source_format=story.source_format,
+        dateline_date=story.dateline_date,
+        received_at=story.received_at,
+        published_at=published_at or datetime.now(UTC),
+        source=source.as_dict(),
+        **fields,
+    )
+
+
 def enriched_event(story: Story, enrichment: Enrichment, source: SourceRef, *, published_at: datetime | None = None) -> EnrichedStory:
     """The ninjs 3.0 event for an enriched story (``wirestream.event == "enriched"``)."""
     buckets: dict[str, list[NinjsConcept]] = {"people": [], "organisations": [], "places": []}
@@ -92,15 +110,11 @@ def enriched_event(story: Story, enrichment: Enrichment, source: SourceRef, *, p
         people=buckets["people"],
         organisations=buckets["organisations"],
         places=buckets["places"],
-        wirestream=WirestreamExtension(
-            event="enriched",
-            story_id=story.id,
-            story_version=story.version,
-            source_format=story.source_format,
-            dateline_date=story.dateline_date,
-            received_at=story.received_at,
-            published_at=published_at or datetime.now(UTC),
-            source=source.as_dict(),
+        wirestream=_extension(
+            "enriched",
+            story,
+            source,
+            published_at,
             entities=enrichment.entities,
             topics=enrichment.topics,
             tone=enrichment.tone,
@@ -120,17 +134,7 @@ def withdrawal_event(story: Story, source: SourceRef, *, published_at: datetime 
         pubStatus=story.pubstatus,
         language=story.language,
         headlines=[NinjsText(value=story.headline, role="main")] if story.headline else [],
-        wirestream=WirestreamExtension(
-            event="withdrawn",
-            story_id=story.id,
-            story_version=story.version,
-            source_format=story.source_format,
-            dateline_date=story.dateline_date,
-            received_at=story.received_at,
-            published_at=published_at or datetime.now(UTC),
-            source=source.as_dict(),
-            notes=[f"pubstatus_{story.pubstatus}"],
-        ),
+        wirestream=_extension("withdrawn", story, source, published_at, notes=[f"pubstatus_{story.pubstatus}"]),
     )
 
 

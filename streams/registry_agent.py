@@ -25,7 +25,6 @@ the parts they work with (:class:`RegistryParts`) are built on first use or inst
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,9 +36,9 @@ import orjson
 from faust.types import EventT
 
 from streams import metrics
+from streams.agent_support import FaustPublisher, Parts, until_acknowledged
 from streams.app import app, settings
 from streams.processing import Publisher
-from streams.publisher import FaustPublisher
 from streams.registry import StoryIndex, apply_update, decode_record, encode_record, route
 from streams.registry.merge import Record
 from streams.topics import Topics
@@ -143,41 +142,9 @@ class RegistryParts:
         return cls(FaustPublisher(faust_app), FaustTableWriter())
 
 
-_parts: RegistryParts | None = None
-
-
-def parts() -> RegistryParts:
-    """This worker's registry parts, built on first use."""
-    global _parts
-    if _parts is None:
-        _parts = RegistryParts.build(app)
-    return _parts
-
-
-def install(new: RegistryParts | None) -> None:
-    """Use ``new`` instead of the default parts (functional tests); None resets."""
-    global _parts
-    _parts = new
-
-
-Send = Callable[[], Awaitable[list[Awaitable[object]]]]
-
-
-async def _until_acknowledged(send: Send, what: str) -> None:
-    """Run ``send`` and await every acknowledgement, retrying with backoff (every write is idempotent)."""
-    delay = 0.5
-    while True:
-        try:
-            for fut in await send():
-                await fut
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any producer failure: retry, never drop
-            metrics.PUBLISH_RETRIES.inc()
-            log.warning("registry: writing %s failed (%r); retrying in %.1fs", what, exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+_parts: Parts[RegistryParts] = Parts(lambda: RegistryParts.build(app))
+parts = _parts.get
+install = _parts.install
 
 
 def _json(event: EventT) -> dict[str, Any] | None:
@@ -216,8 +183,8 @@ async def route_batch(p: RegistryParts, events: Sequence[EventT]) -> None:
     async def write_index() -> list[Awaitable[object]]:
         return [await p.writer.write(story_table, part, k, orjson.dumps(entry)) for k, (part, entry) in index.items()]
 
-    await _until_acknowledged(send_updates, "entity updates")
-    await _until_acknowledged(write_index, "the story index")
+    await until_acknowledged(send_updates, "entity updates")
+    await until_acknowledged(write_index, "the story index")
 
 
 async def update_batch(p: RegistryParts, events: Sequence[EventT]) -> None:
@@ -242,7 +209,7 @@ async def update_batch(p: RegistryParts, events: Sequence[EventT]) -> None:
     async def write_records() -> list[Awaitable[object]]:
         return [await p.writer.write(entity_table, dirty[k], k, v) for k, v in encoded.items()]
 
-    await _until_acknowledged(write_records, "entity records")
+    await until_acknowledged(write_records, "entity records")
 
 
 def _decode_index(data: bytes | None) -> StoryIndex | None:

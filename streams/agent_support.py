@@ -1,0 +1,78 @@
+"""What every role's agents share: publishing through Faust's producer, retrying until acknowledged, their parts.
+
+No agent is declared here, so importing it declares nothing on the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import faust
+
+from streams import metrics
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: Sends a batch's messages and returns the acknowledgements to await.
+Send = Callable[[], Awaitable[list[Awaitable[object]]]]
+
+
+class FaustPublisher:
+    """Publishes through the worker's Faust producer, bypassing attachments so we can await delivery."""
+
+    def __init__(self, faust_app: faust.App) -> None:
+        self.app = faust_app
+        self._topics: dict[str, faust.TopicT] = {}
+
+    async def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> Awaitable[object]:
+        if topic not in self._topics:
+            self._topics[topic] = self.app.topic(topic, key_serializer="raw", value_serializer="raw")
+        return await self._topics[topic].send(key=key, value=value, headers=headers, force=True)
+
+
+async def retry_until_done(attempt: Callable[[], Awaitable[object]], what: str) -> None:
+    """Await ``attempt()`` until it succeeds, with backoff (0.5 s doubling to 10 s): every write is idempotent,
+    so a broker that is away delays the batch and never drops it."""
+    delay = 0.5
+    while True:
+        try:
+            await attempt()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any producer failure: retry, never drop
+            metrics.PUBLISH_RETRIES.inc()
+            log.warning("writing %s failed (%r); retrying in %.1fs", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+async def until_acknowledged(send: Send, what: str) -> None:
+    """Run ``send`` and await every acknowledgement it returns, retrying the whole batch until all succeed."""
+
+    async def attempt() -> None:
+        for fut in await send():
+            await fut
+
+    await retry_until_done(attempt, what)
+
+
+class Parts(Generic[T]):
+    """An agent module's working parts: built on first use when the worker starts, or installed by a test."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+
+    def get(self) -> T:
+        """The parts, built on first use."""
+        if self._value is None:
+            self._value = self._build()
+        return self._value
+
+    def install(self, value: T | None) -> None:
+        """Use ``value`` instead of the built parts (functional tests); None goes back to building them."""
+        self._value = value
