@@ -34,6 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", nargs="*", help="run only these cases (names as in the table)")
     parser.add_argument("--cluster", action="store_true",
                         help="run the cluster cases instead (faults.cluster_cases: 3-node cluster on ports port+100..port+105)")
+    parser.add_argument("--state", action="store_true",
+                        help="also run the state worker's cases (registry_kill9: entity registry after kill -9; failing today)")
     parser.add_argument("--out", type=Path, default=RESULTS / "faults.json", help="JSON report")
     for f in fields(Sizes):
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         out = RESULTS / "faults-cluster.json" if args.out == RESULTS / "faults.json" else args.out
         return run_cluster(args.only, out, base_port=args.port + 100, say=say)
     sizes = Sizes(**{f.name: getattr(args, f.name) for f in fields(Sizes)})
-    cases = [c for c in all_cases(sizes, args.seed) if not args.only or c[0] in args.only]
+    cases = [c for c in all_cases(sizes, args.seed, state=args.state or bool(args.only)) if not args.only or c[0] in args.only]
     logs = FAULTS_HOME / "logs" / time.strftime("%Y%m%dT%H%M%S")
     logs.mkdir(parents=True, exist_ok=True)
     env = FaultEnv(broker_settings(args.port), logs)

@@ -403,8 +403,8 @@ def failing_stage(sizes: Sizes) -> Callable[[Case], None]:
     return body
 
 
-def all_cases(sizes: Sizes, seed: int) -> list[CaseSpec]:
-    """(name, body, settings overrides) of every case, in run order."""
+def all_cases(sizes: Sizes, seed: int, *, state: bool = False) -> list[CaseSpec]:
+    """(name, body, settings overrides) of every case, in run order; ``state`` adds the state worker's cases."""
     from faults.registry_cases import registry_killed  # here: that module imports this one
 
     rng = random.Random(seed)
@@ -416,7 +416,7 @@ def all_cases(sizes: Sizes, seed: int) -> list[CaseSpec]:
         ("overload", overload(sizes), {}),
         ("graceful_sigterm", graceful_shutdown(sizes), {}),
         ("failing_stage", failing_stage(sizes), stage_fault_overrides(sizes.stage_timeout_s)),
-        ("registry_kill9", registry_killed(rng), {}),
+        *([("registry_kill9", registry_killed(rng), {})] if state else []),
     ]
 
 

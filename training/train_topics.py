@@ -49,7 +49,7 @@ TOP_CODES = [t.code for t in TOP_LEVEL]
 TOP_INDEX = {c: i for i, c in enumerate(TOP_CODES)}
 SUB_CODES = [t.code for t in SECOND_LEVEL]
 VERSION = "topics-minilm-ft-2"
-WINDOW_CHOICES = ((128, 1), (128, 2), (96, 3), (128, 3))
+WINDOW_CHOICES = ((128, 1), (128, 2), (96, 3), (64, 3), (64, 4), (64, 5), (48, 5))
 
 
 def windows_of(
@@ -183,9 +183,9 @@ def train(args: argparse.Namespace) -> dict[str, object]:
         hp_cal, bbc_cal = hp_cal[: args.cal_limit], bbc_cal[: args.cal_limit]
     own = td.own_examples() + td.seed_sentences()
     windows = (
-        windows_of(tok, hp_train, args.chunk_tokens, 1)
-        + cropped(windows_of(tok, bbc_train, args.chunk_tokens, args.train_chunks), rng, args.crop_share)
-        + windows_of(tok, own, args.chunk_tokens, args.train_chunks, args.own_copies)
+        windows_of(tok, hp_train, args.train_tokens, 1)
+        + cropped(windows_of(tok, bbc_train, args.train_tokens, args.train_chunks), rng, args.crop_share)
+        + windows_of(tok, own, args.train_tokens, args.train_chunks, args.own_copies)
     )
     counts = {c: 0 for c in TOP_CODES}
     for w in windows:
@@ -279,8 +279,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--work", type=Path, default=Path("/tmp/topics_work"), help="fp32 export and scratch")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--chunk-tokens", type=int, default=128, help="tokens a window (runtime and training)")
-    parser.add_argument("--max-chunks", type=int, default=2, help="windows the runtime reads a story")
+    parser.add_argument("--train-tokens", type=int, default=128, help="tokens a training window")
+    parser.add_argument("--chunk-tokens", type=int, default=64, help="tokens a window at run time")
+    parser.add_argument("--max-chunks", type=int, default=4, help="windows the runtime reads a story")
     parser.add_argument("--train-chunks", type=int, default=2, help="windows a BBC article gives to training")
     parser.add_argument("--own-copies", type=int, default=8, help="repetitions of the project's own examples")
     parser.add_argument("--crop-share", type=float, default=0.5, help="of BBC windows, cut to a random length")
