@@ -95,7 +95,11 @@ dashboards: venv
 train-venv: $(TRAIN_VENV)/.installed
 $(TRAIN_VENV)/.installed: pyproject.toml
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
-	$(TRAIN_VENV)/bin/pip install -q -c training/constraints.txt -e '.[train]'
+	# Two steps: the runtime (faust pins click<8.4), then the training packages (huggingface-hub wants click>=8.4.2);
+	# training never imports faust, so the training env may carry the newer click.
+	$(TRAIN_VENV)/bin/pip install -q -c constraints.txt -e .
+	$(TRAIN_VENV)/bin/pip install -q -c training/constraints.txt $$($(TRAIN_VENV)/bin/python -c \
+	  "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['train']))")
 	touch $@
 
 train-stance: train-venv

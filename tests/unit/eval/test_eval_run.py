@@ -10,7 +10,6 @@ import pytest
 from streams.eval.report import format_table
 from streams.eval.run import ALL_TASKS, main, parse_candidate, run_eval
 
-
 SHIPPED = {"topics", "topics.own", "clusters"}
 
 
