@@ -50,6 +50,12 @@ parts = _parts.get
 install = _parts.install
 
 
+def _headers(raw: object) -> tuple[tuple[str, bytes], ...]:
+    """A message's headers as (name, bytes) pairs, whatever shape the consumer gave them (list of pairs or dict)."""
+    pairs = raw.items() if isinstance(raw, dict) else (raw or ())
+    return tuple((str(k), v if isinstance(v, bytes) else str(v).encode()) for k, v in pairs)  # type: ignore[attr-defined]
+
+
 def _record(event: EventT) -> RawRecord:
     msg = event.message
     return RawRecord(
@@ -57,7 +63,7 @@ def _record(event: EventT) -> RawRecord:
         value=msg.value,
         source=SourceRef(msg.topic, msg.partition, msg.offset),
         timestamp=msg.timestamp,
-        headers=tuple((k, v) for k, v in (msg.headers or ())),
+        headers=_headers(msg.headers),
     )
 
 

@@ -171,7 +171,7 @@ async def route_batch(p: ClusterParts, events: Sequence[EventT]) -> None:
         except orjson.JSONDecodeError:
             continue
         if isinstance(doc, dict) and (doc.get("wirestream") or {}).get("event") == "enriched":
-            messages.append((language_of(doc).encode(), event.message.value))
+            messages.append((language_of(doc).encode(), event.message.value or b""))
 
     async def send() -> list[Awaitable[object]]:
         return [await p.publisher.send(BY_LANGUAGE, k, v, []) for k, v in messages]

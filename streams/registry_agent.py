@@ -107,7 +107,7 @@ class RecoveryExporter:
     exported: set[tuple[str, int, str]] = field(default_factory=set)
 
     def poll(self, faust_app: faust.App) -> None:
-        recovery = faust_app.tables.recovery
+        recovery = faust_app.tables.recovery  # type: ignore[attr-defined]  # the TableManager has it; its protocol does not
         active = bool(getattr(recovery, "in_recovery", False))
         started, ended = getattr(recovery, "_recovery_started_at", None), getattr(recovery, "_recovery_ended_at", None)
         metrics.TABLE_RECOVERY_IN_PROGRESS.set(1 if active else 0)

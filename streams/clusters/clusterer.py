@@ -146,7 +146,7 @@ class Cluster:
     members: dict[str, tuple[int, str]] = field(default_factory=dict)  # story id -> (version, source)
     centroid: np.ndarray | None = None
     n_embedded: int = 0
-    entities: Counter[str] = field(default_factory=Counter)
+    entities: Counter[str] = field(default_factory=Counter)  # weights (floats) per entity key
     names: dict[str, str] = field(default_factory=dict)
     terms: Counter[int] = field(default_factory=Counter)
     topics: Counter[str] = field(default_factory=Counter)
@@ -401,10 +401,10 @@ class EventClusterer:
             cl.n_embedded += 1
             cl._centroid_norm = float(np.linalg.norm(cl.centroid))
         for k, w in rec.entities.items():
-            cl.entities[k] += w
+            cl.entities[k] += w  # type: ignore[assignment]  # Counter of float weights
             cl.names.setdefault(k, rec.names.get(k, k))
         for t, w in rec.terms.items():
-            cl.terms[t] += w
+            cl.terms[t] += w  # type: ignore[assignment]  # Counter of float weights
         if len(cl.entities) > 2 * cfg.cluster_entities:
             cl.entities = Counter(dict(cl.entities.most_common(cfg.cluster_entities)))
             cl.names = {k: cl.names[k] for k in cl.entities if k in cl.names}

@@ -75,8 +75,9 @@ class Enricher:
     ) -> None:
         t0 = time.perf_counter()
         try:
-            updates: list[Update] | None = stage.run([states[i] for i in live])
-            check_updates(stage, updates, len(live))
+            ran = stage.run([states[i] for i in live])
+            check_updates(stage, ran, len(live))
+            updates: list[Update] | None = ran
         except Exception:  # noqa: BLE001 - isolate the failing story below
             updates = None
         if updates is not None:

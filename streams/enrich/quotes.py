@@ -15,7 +15,7 @@ The kind follows the PolNeAR heuristic on the content: ``direct`` when it opens 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from schemas.models import Entity, Quote, QuoteKind, TextField
@@ -412,7 +412,7 @@ class _Mention:
 _FIELD_RANK: dict[str, int] = {"headline": 0, "body": 1}
 
 
-def _mentions(entities: Sequence[Entity], quotes: dict[str, list[Span]]) -> list[_Mention]:
+def _mentions(entities: Sequence[Entity], quotes: Mapping[TextField, list[Span]]) -> list[_Mention]:
     out = [
         _Mention(_FIELD_RANK[m.field], m.start, m.end, m.text, e)
         for e in entities

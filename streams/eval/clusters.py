@@ -199,17 +199,17 @@ def score_duplicates(
     flagged = correct = 0
     found: dict[str, int] = defaultdict(int)
     total: dict[str, int] = defaultdict(int)
-    for f, kind in stream:
+    for f, edit in stream:
         a = clusterer.observe(f)
-        if kind is not None:
-            total[kind] += 1
+        if edit is not None:
+            total[edit] += 1
         if a.duplicate_of is None:
             continue
         flagged += 1
         right = family[a.duplicate_of.story_id] == family[f.story_id]
         correct += right
-        if kind is not None and right:
-            found[kind] += 1
+        if edit is not None and right:
+            found[edit] += 1
     edits = sum(total.values())
     out = {
         "clusters.duplicates.precision": correct / flagged if flagged else 0.0,

@@ -256,7 +256,7 @@ def argv_of(values: dict[str, Any]) -> list[str]:
     argv: list[str] = []
     for o in EVAL_OPTIONS:
         value = values.get(o.dest)
-        for v in value if o.multiple else [value]:
+        for v in (value or ()) if o.multiple else [value]:
             if v is not None:
                 argv += [o.flag, str(v)]
     return argv

@@ -173,7 +173,7 @@ def apply_update(record: Record | None, update: Update, *, now: datetime | None 
         elif ref["version"] > version or (ref["version"] == version and not ref["counted"]):
             return record, Outcome.DUPLICATE if ref["version"] == version else Outcome.STALE
         else:
-            ref.update(version=version, counted=False)
+            ref["version"], ref["counted"] = version, False
             outcome = Outcome.RETRACTED
     else:
         if ref is not None and ref["version"] > version:
