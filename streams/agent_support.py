@@ -29,7 +29,7 @@ class FaustPublisher:
 
     async def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> Awaitable[object]:
         if topic not in self._topics:
-            self._topics[topic] = self.app.topic(topic, key_serializer="raw", value_serializer="raw")
+            self._topics[topic] = raw_topic(self.app, topic)
         return await self._topics[topic].send(key=key, value=value, headers=headers, force=True)
 
 
@@ -58,6 +58,17 @@ async def until_acknowledged(send: Send, what: str) -> None:
             await fut
 
     await retry_until_done(attempt, what)
+
+
+def raw_topic(faust_app: faust.App, name: str) -> faust.TopicT:
+    """A topic of raw bytes (keys and values), as every wirestream agent reads and writes them."""
+    return faust_app.topic(name, key_serializer="raw", value_serializer="raw")
+
+
+def bytes_table(faust_app: faust.App, name: str, changelog: str, partitions: int, help: str) -> faust.types.TableT:  # noqa: A002
+    """A table of bytes to bytes whose changelog is the topic ``changelog`` (compacted, created with the others)."""
+    return faust_app.Table(name, key_type=bytes, value_type=bytes, partitions=partitions,
+                           changelog_topic=raw_topic(faust_app, changelog), help=help)  # fmt: skip
 
 
 class Parts(Generic[T]):

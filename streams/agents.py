@@ -18,6 +18,7 @@ from faust.types import EventT
 
 from streams import metrics
 from streams.agent_support import FaustPublisher, Parts, retry_until_done
+from streams.agent_support import raw_topic as topic_of_bytes
 from streams.app import app, settings
 from streams.config import Settings
 from streams.kafka.lag import LagMonitor
@@ -27,7 +28,7 @@ from streams.runner import EnrichRunner
 
 log = logging.getLogger(__name__)
 
-raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
+raw_topic = topic_of_bytes(app, settings.topic_raw)
 
 
 @dataclass

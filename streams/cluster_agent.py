@@ -42,7 +42,7 @@ from faust.types import EventT
 
 from schemas.models import EnrichedStory, EventCluster, StoryCluster
 from streams import metrics
-from streams.agent_support import FaustPublisher, Parts, until_acknowledged
+from streams.agent_support import FaustPublisher, Parts, bytes_table, raw_topic, until_acknowledged
 from streams.app import app, settings
 from streams.clusters import Assignment, ClusterConfig, EventClusterer, StoryRecord, features_of_event
 from streams.processing import Publisher
@@ -54,23 +54,15 @@ _topics = Topics.of(settings)
 CLUSTERS, CLUSTER_STORIES, STORY_CLUSTERS, BY_LANGUAGE = _topics.clustering()
 
 
-def _raw_topic(name: str) -> faust.TopicT:
-    return app.topic(name, key_serializer="raw", value_serializer="raw")
-
-
-enriched_topic = _raw_topic(_topics.enriched)
-by_language_topic = _raw_topic(BY_LANGUAGE)
+enriched_topic = raw_topic(app, _topics.enriched)
+by_language_topic = raw_topic(app, BY_LANGUAGE)
 
 #: Story id -> :class:`StoryRecord` JSON (+ ``lang``): each story's decision, enough to rebuild the clusterer.
-story_table = app.Table(
-    "cluster-stories", key_type=bytes, value_type=bytes, partitions=settings.partitions,
-    changelog_topic=_raw_topic(CLUSTER_STORIES), help="Event clusters: per story, its cluster and features.",
-)  # fmt: skip
+story_table = bytes_table(app, "cluster-stories", CLUSTER_STORIES, settings.partitions,
+                          "Event clusters: per story, its cluster and features.")  # fmt: skip
 #: Cluster id -> :class:`schemas.models.EventCluster` JSON; its changelog is the published topic ``wire.clusters``.
-cluster_table = app.Table(
-    "cluster-clusters", key_type=bytes, value_type=bytes, partitions=settings.partitions,
-    changelog_topic=_raw_topic(CLUSTERS), help="Event clusters: one record per open cluster (changelog: wire.clusters).",
-)  # fmt: skip
+cluster_table = bytes_table(app, "cluster-clusters", CLUSTERS, settings.partitions,
+                            "Event clusters: one record per open cluster (changelog: wire.clusters).")  # fmt: skip
 
 
 def cluster_config() -> ClusterConfig:

@@ -36,7 +36,7 @@ import orjson
 from faust.types import EventT
 
 from streams import metrics
-from streams.agent_support import FaustPublisher, Parts, until_acknowledged
+from streams.agent_support import FaustPublisher, Parts, bytes_table, raw_topic, until_acknowledged
 from streams.app import app, settings
 from streams.processing import Publisher
 from streams.registry import StoryIndex, apply_update, decode_record, encode_record, route
@@ -49,23 +49,15 @@ _topics = Topics.of(settings)
 ENTITIES, UPDATES, STORIES = _topics.registry()
 
 
-def _raw_topic(name: str) -> faust.TopicT:
-    return app.topic(name, key_serializer="raw", value_serializer="raw")
-
-
-enriched_topic = _raw_topic(_topics.enriched)
-updates_topic = _raw_topic(UPDATES)
+enriched_topic = raw_topic(app, _topics.enriched)
+updates_topic = raw_topic(app, UPDATES)
 
 #: Entity uri -> :class:`streams.registry.merge.Record` JSON; its changelog is the published topic ``wire.entities``.
-entity_table = app.Table(
-    "registry-entities", key_type=bytes, value_type=bytes, partitions=settings.partitions,
-    changelog_topic=_raw_topic(ENTITIES), help="Entity registry: one record per entity uri (changelog: wire.entities).",
-)  # fmt: skip
+entity_table = bytes_table(app, "registry-entities", ENTITIES, settings.partitions,
+                           "Entity registry: one record per entity uri (changelog: wire.entities).")  # fmt: skip
 #: Story id -> :class:`streams.registry.StoryIndex` JSON (what the registry last counted for the story).
-story_table = app.Table(
-    "registry-stories", key_type=bytes, value_type=bytes, partitions=settings.partitions,
-    changelog_topic=_raw_topic(STORIES), help="Entity registry: per story, the version and entity uris last counted.",
-)  # fmt: skip
+story_table = bytes_table(app, "registry-stories", STORIES, settings.partitions,
+                          "Entity registry: per story, the version and entity uris last counted.")  # fmt: skip
 
 
 class TableWriter(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -38,3 +39,13 @@ class MemoryPublisher:
     def on(self, topic: str) -> list[tuple[bytes, bytes, dict[str, bytes]]]:
         """(key, value, headers) of the messages sent to ``topic``."""
         return [(k, v, h) for t, k, v, h in self.sent if t == topic]
+
+
+async def until(cond: Callable[[], bool], timeout: float = 10.0, poll_s: float = 0.01) -> None:
+    """Wait on the running loop until ``cond()`` holds; TimeoutError after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(poll_s)

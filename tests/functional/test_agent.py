@@ -18,7 +18,7 @@ from streams import agents
 from streams.config import Settings
 from streams.processing import BatchProcessor
 from streams.runner import EnrichRunner
-from streams.testing import MemoryPublisher
+from streams.testing import MemoryPublisher, until
 from streams.topics import Topics
 from tests.functional.stages import FAIL_MARKER
 
@@ -53,14 +53,6 @@ def drive(settings: Settings, scenario: Scenario, *, auto_ack: bool = True) -> N
             agents.install(None)
 
     asyncio.run(main())
-
-
-async def until(cond: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not cond():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.01)
 
 
 def test_offset_is_committable_only_after_the_outputs_are_acknowledged(settings: Settings) -> None:

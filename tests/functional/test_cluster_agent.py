@@ -17,7 +17,7 @@ import orjson
 from schemas.models import EnrichedStory, Entity, NinjsText, WirestreamExtension
 from streams import cluster_agent
 from streams.output import to_bytes
-from streams.testing import MemoryPublisher
+from streams.testing import MemoryPublisher, until
 
 BODY = ("Rescue teams searched for two people missing in the town of Sueca after a storm dumped record rain on the "
         "Valencia region on Tuesday.\n\nThe Spanish army sent an emergency unit to help evacuate residents. Schools "
@@ -50,14 +50,6 @@ def drive(scenario: Callable[[MemoryPublisher, Any], Awaitable[None]]) -> None:
             cluster_agent.install(None)
 
     asyncio.run(main())
-
-
-async def until(cond: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not cond():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.01)
 
 
 def assignments(publisher: MemoryPublisher) -> list[dict[str, Any]]:

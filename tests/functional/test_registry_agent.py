@@ -16,7 +16,7 @@ import pytest
 
 from schemas.models import EntityRecord
 from streams import registry_agent as reg
-from streams.testing import MemoryPublisher
+from streams.testing import MemoryPublisher, until
 from tests.unit.registry.events import entity, event
 
 A, B = entity("Ann Bell", uri="ws:person:ann-bell", mentions=2), entity("Bo Cole", uri="ws:person:bo-cole", eid="e2")
@@ -62,14 +62,6 @@ def drive(scenario: Callable[[Registry], Awaitable[None]], *, auto_ack: bool = T
             reg.install(None)
 
     asyncio.run(main())
-
-
-async def until(cond: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not cond():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.01)
 
 
 def test_stories_become_entity_records_on_the_changelog() -> None:
