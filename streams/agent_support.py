@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import faust
 
@@ -69,6 +69,41 @@ def bytes_table(faust_app: faust.App, name: str, changelog: str, partitions: int
     """A table of bytes to bytes whose changelog is the topic ``changelog`` (compacted, created with the others)."""
     return faust_app.Table(name, key_type=bytes, value_type=bytes, partitions=partitions,
                            changelog_topic=raw_topic(faust_app, changelog), help=help)  # fmt: skip
+
+
+class TableWriter(Protocol):
+    """Sets (or deletes, for None) a table row and sends it to the table's changelog partition; the awaitable
+    resolves on acknowledgement."""
+
+    async def write(self, table: Any, partition: int, key: bytes, value: bytes | None) -> Awaitable[object]: ...
+
+
+def _store(table: Any, key: bytes, value: bytes | None) -> None:
+    if value is None:
+        table.data.pop(key, None)
+    else:
+        table.data[key] = value
+
+
+class FaustTableWriter:
+    """Writes through Faust: the table's store, then ``Table.send_changelog`` to the given partition."""
+
+    async def write(self, table: Any, partition: int, key: bytes, value: bytes | None) -> Awaitable[object]:
+        _store(table, key, value)
+        fut: Awaitable[object] = table.send_changelog(partition, key, value)
+        return fut
+
+
+class PublisherTableWriter:
+    """Tests: the table's store, and the changelog message on a publisher (header ``ws-partition``)."""
+
+    def __init__(self, publisher: Any) -> None:
+        self.publisher = publisher
+
+    async def write(self, table: Any, partition: int, key: bytes, value: bytes | None) -> Awaitable[object]:
+        _store(table, key, value)
+        topic = table.changelog_topic.get_topic_name()
+        return await self.publisher.send(topic, key, value or b"", [("ws-partition", str(partition).encode())])
 
 
 class Parts(Generic[T]):

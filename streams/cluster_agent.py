@@ -42,7 +42,15 @@ from faust.types import EventT
 
 from schemas.models import EnrichedStory, EventCluster, StoryCluster
 from streams import metrics
-from streams.agent_support import FaustPublisher, Parts, bytes_table, raw_topic, until_acknowledged
+from streams.agent_support import (
+    FaustPublisher,
+    FaustTableWriter,
+    Parts,
+    TableWriter,
+    bytes_table,
+    raw_topic,
+    until_acknowledged,
+)
 from streams.app import app, settings
 from streams.clusters import Assignment, ClusterConfig, EventClusterer, StoryRecord, features_of_event
 from streams.processing import Publisher
@@ -74,39 +82,12 @@ def cluster_config() -> ClusterConfig:
     )
 
 
-class FaustTableWriter:
-    """Sets (or deletes, for None) a table row and sends it to the changelog partition; awaitable on acknowledgement."""
-
-    async def write(self, table: Any, partition: int, key: bytes, value: bytes | None) -> Awaitable[object]:
-        if value is None:
-            table.data.pop(key, None)
-        else:
-            table.data[key] = value
-        fut: Awaitable[object] = table.send_changelog(partition, key, value)
-        return fut
-
-
-class PublisherTableWriter:
-    """Tests: the table's store, and the changelog message on a :class:`Publisher` (header ``ws-partition``)."""
-
-    def __init__(self, publisher: Publisher) -> None:
-        self.publisher = publisher
-
-    async def write(self, table: Any, partition: int, key: bytes, value: bytes | None) -> Awaitable[object]:
-        if value is None:
-            table.data.pop(key, None)
-        else:
-            table.data[key] = value
-        topic = table.changelog_topic.get_topic_name()
-        return await self.publisher.send(topic, key, value or b"", [("ws-partition", str(partition).encode())])
-
-
 @dataclass
 class ClusterParts:
     """What the clustering agents work with; one set per worker process."""
 
     publisher: Publisher
-    writer: Any
+    writer: TableWriter
     config: ClusterConfig = field(default_factory=cluster_config)
     clusterers: dict[str, EventClusterer] = field(default_factory=dict)
     assignment: frozenset[Any] | None = None

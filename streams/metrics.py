@@ -10,9 +10,6 @@ from __future__ import annotations
 import logging
 import platform
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from time import perf_counter
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, start_http_server
 
@@ -152,16 +149,6 @@ def serve(host: str, port: int) -> bool:
         start_http_server(port, addr=host, registry=REGISTRY)
         _server_started.add((host, port))
     return True
-
-
-@contextmanager
-def timed(stage: str, stories: int = 1) -> Iterator[None]:
-    """Observe the per-story seconds of ``stage`` (a batch's time divided over its ``stories``)."""
-    start = perf_counter()
-    try:
-        yield
-    finally:
-        observe_stage(stage, perf_counter() - start, stories)
 
 
 def observe_stage(stage: str, seconds: float, stories: int = 1) -> None:

@@ -29,14 +29,22 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from time import monotonic, perf_counter
-from typing import Any, Protocol
+from typing import Any
 
 import faust
 import orjson
 from faust.types import EventT
 
 from streams import metrics
-from streams.agent_support import FaustPublisher, Parts, bytes_table, raw_topic, until_acknowledged
+from streams.agent_support import (
+    FaustPublisher,
+    FaustTableWriter,
+    Parts,
+    TableWriter,
+    bytes_table,
+    raw_topic,
+    until_acknowledged,
+)
 from streams.app import app, settings
 from streams.processing import Publisher
 from streams.registry import StoryIndex, apply_update, decode_record, encode_record, route
@@ -58,33 +66,6 @@ entity_table = bytes_table(app, "registry-entities", ENTITIES, settings.partitio
 #: Story id -> :class:`streams.registry.StoryIndex` JSON (what the registry last counted for the story).
 story_table = bytes_table(app, "registry-stories", STORIES, settings.partitions,
                           "Entity registry: per story, the version and entity uris last counted.")  # fmt: skip
-
-
-class TableWriter(Protocol):
-    """Sets a table value and sends it to the table's changelog partition; the awaitable resolves on acknowledgement."""
-
-    async def write(self, table: Any, partition: int, key: bytes, value: bytes) -> Awaitable[object]: ...
-
-
-class FaustTableWriter:
-    """Writes through Faust: the table's store, then ``Table.send_changelog`` to the given partition."""
-
-    async def write(self, table: Any, partition: int, key: bytes, value: bytes) -> Awaitable[object]:
-        table.data[key] = value
-        fut: Awaitable[object] = table.send_changelog(partition, key, value)
-        return fut
-
-
-class PublisherTableWriter:
-    """Tests: the table's store, and the changelog message on a :class:`Publisher` (header ``ws-partition``)."""
-
-    def __init__(self, publisher: Publisher) -> None:
-        self.publisher = publisher
-
-    async def write(self, table: Any, partition: int, key: bytes, value: bytes) -> Awaitable[object]:
-        table.data[key] = value
-        topic = table.changelog_topic.get_topic_name()
-        return await self.publisher.send(topic, key, value, [("ws-partition", str(partition).encode())])
 
 
 @dataclass

@@ -34,9 +34,3 @@ class EnrichConfig:
     stance_types: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE")
     stance_max_entities: int = 3
     stance_max_sentences: int = 2
-
-    def without(self, *names: str) -> EnrichConfig:
-        """This configuration without the stages ``names``."""
-        from dataclasses import replace
-
-        return replace(self, stages=tuple(s for s in self.stages if s not in names))

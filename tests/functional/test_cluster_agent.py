@@ -16,6 +16,7 @@ import orjson
 
 from schemas.models import EnrichedStory, Entity, NinjsText, WirestreamExtension
 from streams import cluster_agent
+from streams.agent_support import PublisherTableWriter
 from streams.output import to_bytes
 from streams.testing import MemoryPublisher, until
 
@@ -42,7 +43,7 @@ def drive(scenario: Callable[[MemoryPublisher, Any], Awaitable[None]]) -> None:
         publisher = MemoryPublisher()
         cluster_agent.story_table.data.clear()
         cluster_agent.cluster_table.data.clear()
-        cluster_agent.install(cluster_agent.ClusterParts(publisher, cluster_agent.PublisherTableWriter(publisher)))
+        cluster_agent.install(cluster_agent.ClusterParts(publisher, PublisherTableWriter(publisher)))
         try:
             async with cluster_agent.cluster_stories.test_context() as agent:
                 await scenario(publisher, agent)
@@ -89,7 +90,7 @@ def test_route_rekeys_enriched_events_by_language() -> None:
 
     async def main() -> None:
         publisher = MemoryPublisher()
-        cluster_agent.install(cluster_agent.ClusterParts(publisher, cluster_agent.PublisherTableWriter(publisher)))
+        cluster_agent.install(cluster_agent.ClusterParts(publisher, PublisherTableWriter(publisher)))
         try:
             async with cluster_agent.route_by_language.test_context() as agent:
                 await scenario(publisher, agent)

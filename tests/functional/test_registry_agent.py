@@ -16,6 +16,7 @@ import pytest
 
 from schemas.models import EntityRecord
 from streams import registry_agent as reg
+from streams.agent_support import PublisherTableWriter
 from streams.testing import MemoryPublisher, until
 from tests.unit.registry.events import entity, event
 
@@ -52,7 +53,7 @@ class Registry:
 def drive(scenario: Callable[[Registry], Awaitable[None]], *, auto_ack: bool = True) -> None:
     async def main() -> None:
         publisher = MemoryPublisher(auto_ack=auto_ack)
-        reg.install(reg.RegistryParts(publisher, reg.PublisherTableWriter(publisher)))
+        reg.install(reg.RegistryParts(publisher, PublisherTableWriter(publisher)))
         reg.entity_table.data.clear()
         reg.story_table.data.clear()
         try:
