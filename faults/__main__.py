@@ -2,7 +2,8 @@
 
 Starts a broker of its own (``.wirestream/kafka-faults``, ports 19192/19193 by default), runs every case of
 :mod:`faults.cases` (worker kill -9, broker restart, rebalance, poison input, overload burst, graceful
-SIGTERM, slow/failing enrichment stage), prints one row per case and, as the last line,
+SIGTERM, slow/failing enrichment stage) and :mod:`faults.state_cases` (the state worker killed and rebalanced),
+prints one row per case and, as the last line,
 ``lost=<n> crashes=<n> poison_dead_lettered=<fraction> cases=<passed>/<total>``. Exit code 0 only if all passed.
 Everything it started (workers, broker, topics) is stopped/deleted on the way out, also on failure or Ctrl-C.
 """
@@ -34,8 +35,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", nargs="*", help="run only these cases (names as in the table)")
     parser.add_argument("--cluster", action="store_true",
                         help="run the cluster cases instead (faults.cluster_cases: 3-node cluster on ports port+100..port+105)")
-    parser.add_argument("--state", action="store_true",
-                        help="also run the state worker's cases (registry_kill9: entity registry after kill -9; failing today)")
+    parser.add_argument("--no-state", action="store_true",
+                        help="skip the state worker's cases (state_kill9, state_rebalance: entity registry and event clusters)")
     parser.add_argument("--out", type=Path, default=RESULTS / "faults.json", help="JSON report")
     for f in fields(Sizes):
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         out = RESULTS / "faults-cluster.json" if args.out == RESULTS / "faults.json" else args.out
         return run_cluster(args.only, out, base_port=args.port + 100, say=say)
     sizes = Sizes(**{f.name: getattr(args, f.name) for f in fields(Sizes)})
-    cases = [c for c in all_cases(sizes, args.seed, state=args.state or bool(args.only)) if not args.only or c[0] in args.only]
+    cases = [c for c in all_cases(sizes, args.seed, state=not args.no_state or bool(args.only)) if not args.only or c[0] in args.only]
     logs = FAULTS_HOME / "logs" / time.strftime("%Y%m%dT%H%M%S")
     logs.mkdir(parents=True, exist_ok=True)
     env = FaultEnv(broker_settings(args.port), logs)

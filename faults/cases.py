@@ -1,4 +1,5 @@
-"""The seven fault cases of ``make faults``: each pushes known stories, injects one fault, and reconciles.
+"""The fault cases of ``make faults`` (the state worker's are in :mod:`faults.state_cases`): each pushes known
+stories, injects one fault, and reconciles.
 
 Every case gets its own topics and consumer group on the fault broker (:mod:`faults.env`) and ends with
 :func:`faults.reconcile.reconcile`. A worker that exits without being told to counts as a crash; the case then
@@ -92,11 +93,15 @@ class Case:
         return worker
 
     def supervise(self) -> None:
-        """Count and restart a worker that died on its own."""
-        if self.current is not None and self.current.crashed:
-            self.crashes += 1
+        """Restart a worker that died on its own (counted as a crash) or asked for a restart (counted apart), like
+        a supervisor would, with the same role."""
+        if self.current is not None and (self.current.crashed or self.current.wants_restart):
+            if self.current.crashed:
+                self.crashes += 1
+            else:
+                self.details["restarts_asked"] = self.details.get("restarts_asked", 0) + 1
             self.current.stopped = True
-            self.start("restarted")
+            self.start("restarted", role=self.current.settings.role)
 
     def wait(self, timeout_s: float, on_tick: Callable[[], None] | None = None) -> bool:
         def tick() -> None:
@@ -405,7 +410,7 @@ def failing_stage(sizes: Sizes) -> Callable[[Case], None]:
 
 def all_cases(sizes: Sizes, seed: int, *, state: bool = False) -> list[CaseSpec]:
     """(name, body, settings overrides) of every case, in run order; ``state`` adds the state worker's cases."""
-    from faults.registry_cases import registry_killed  # here: that module imports this one
+    from faults.state_cases import state_killed, state_rebalanced  # here: that module imports this one
 
     rng = random.Random(seed)
     return [
@@ -416,7 +421,7 @@ def all_cases(sizes: Sizes, seed: int, *, state: bool = False) -> list[CaseSpec]
         ("overload", overload(sizes), {}),
         ("graceful_sigterm", graceful_shutdown(sizes), {}),
         ("failing_stage", failing_stage(sizes), stage_fault_overrides(sizes.stage_timeout_s)),
-        *([("registry_kill9", registry_killed(rng), {})] if state else []),
+        *([("state_kill9", state_killed(rng), {}), ("state_rebalance", state_rebalanced(rng), {})] if state else []),
     ]
 
 

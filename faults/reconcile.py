@@ -118,10 +118,17 @@ class Reconciliation:
             self.problems.append(text)
 
 
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else -1
+
+
 def reconcile(sent: Sequence[Sent], outputs: Outputs) -> Reconciliation:
     """Account for every sent message in ``outputs``."""
     rec = Reconciliation(sent=len(sent))
-    by_story = {s.expect.story_id: s for s in sent if s.expect.outcome == "enriched" and s.expect.story_id}
+    by_story: dict[str, list[Sent]] = {}  # a producer replay sends a story more than once
+    for s in sent:
+        if s.expect.outcome == "enriched" and s.expect.story_id:
+            by_story.setdefault(s.expect.story_id, []).append(s)
     by_offset = {(s.partition, s.offset): s for s in sent}
     rec.expected_enriched = len(by_story)
     rec.expected_dead = sum(1 for s in sent if s.expect.outcome == "dead")
@@ -130,18 +137,18 @@ def reconcile(sent: Sequence[Sent], outputs: Outputs) -> Reconciliation:
     for key, event in outputs.enriched:
         rec.enriched += 1
         ext = event.get("wirestream", {})
-        story_id = ext.get("story_id")
-        target = by_story.get(story_id)
-        if target is None or key != (story_id or "").encode():
+        story_id = str(ext.get("story_id") or "")
+        sends = by_story.get(story_id)
+        if not sends or key != story_id.encode():
             rec.unexpected += 1
             rec.note(f"enriched event matches no input: key={key!r} story_id={story_id!r}")
             continue
         body = next((b.get("value") for b in event.get("bodies", []) if b.get("role") == "main"), None)
         src = ext.get("source", {})
-        if body != target.expect.body or (src.get("partition"), src.get("offset")) != (target.partition, target.offset):
+        if body != sends[0].expect.body or (src.get("partition"), src.get("offset")) not in {(t.partition, t.offset) for t in sends}:
             rec.mixed_up += 1
             rec.note(f"enriched {story_id} does not match its input (source {src})")
-        seen_enriched.setdefault(story_id, set()).add((ext.get("story_version"), event.get("version")))
+        seen_enriched.setdefault(story_id, set()).add((int(ext.get("story_version") or 0), str(event.get("version"))))
     rec.unique = len(seen_enriched)
     rec.duplicates = rec.enriched - rec.unique
     for story_id, versions in seen_enriched.items():
@@ -152,8 +159,8 @@ def reconcile(sent: Sequence[Sent], outputs: Outputs) -> Reconciliation:
     seen_dead: set[tuple[int, int]] = set()
     for _key, letter in outputs.dead:
         rec.dead_lettered += 1
-        where = (letter.get("source_partition"), letter.get("source_offset"))
-        target = by_offset.get(where)  # type: ignore[arg-type]
+        where = (_int(letter.get("source_partition")), _int(letter.get("source_offset")))
+        target = by_offset.get(where)
         reason = str(letter.get("reason"))
         if target is None:
             rec.unexpected += 1

@@ -1,27 +1,24 @@
-"""The entity registry under ``kill -9`` (``make faults ARGS="--only registry_kill9"``).
+"""How the state cases (:mod:`faults.state_cases`) judge the entity registry.
 
-Known stories flow while the worker (with its enrichment child) is killed with SIGKILL at random points, and
-restarted each time. Once every story is enriched, the registry's records on ``wire.entities`` must equal what the
-enriched events say, computed independently here: per entity uri, the number of distinct stories naming it and the
-sum of their mentions. ``lost`` and ``doubled`` count story units missing or in excess over all entities; both
-must be 0. Re-delivered enriched events (the same story published twice around a kill) must carry the same entity
-ids as the first delivery ("ids unchanged"); a replay of some stories at the end forces such re-deliveries.
+The registry's records on ``wire.entities`` must equal what the enriched events say, computed independently here:
+per entity uri, the number of distinct stories naming it and the sum of their mentions. ``lost`` and ``doubled``
+count story units missing or in excess over all entities; both must be 0. Re-delivered enriched events (the same
+story published twice around a fault) must carry the same entity ids as the first delivery ("ids unchanged").
 """
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from faults.cases import Case, as_outgoing, kill_mid_stream
-from faults.stories import valid_stories
-from streams.cli.entities import read_records
-from streams.cli.harness import free_port
-from streams.registry.merge import Record
+import orjson
+
+from streams.cli.entities import read_topic
+from streams.config import Settings
+from streams.kafka import admin as kafka_admin
+from streams.registry.merge import Record, apply_update
 from streams.registry.route import contributions
+from streams.topics import Topics
 
 
 @dataclass
@@ -79,42 +76,22 @@ def compare(expected: dict[str, tuple[int, int]], records: dict[str, Record]) ->
     return out
 
 
-def registry_killed(rng: random.Random, sizes: RegistrySizes | None = None) -> Callable[[Case], None]:
-    """kill -9 the state worker (the registry's) at random points while stories flow; the registry must end exact.
-
-    An enrich worker runs beside it all along: the registry lives in the ``state`` role (its own consumer group).
-    """
-    sizes = sizes or RegistrySizes()
-
-    def body(case: Case) -> None:
-        stories = as_outgoing(valid_stories(sizes.stories, tag=f"registry{rng.random():.6f}"))
-        case.start("enrich")
-        case.start("state", role="state", metrics_port=free_port())
-        case.pusher.pace(stories, rate_per_s=max(sizes.stories / sizes.push_s, 2.0))
-        kills = kill_mid_stream(case, rng, sizes.kills, restart=lambda: case.start("state-after-kill", role="state", metrics_port=free_port()))
-        case.pusher.join()
-        case.details["kills_at_enriched"] = kills
-        case.wait(sizes.case_timeout_s)
-        # a producer replay on top: the same stories (ids, versions) again must count nothing and keep their ids
-        case.pusher.push(stories[: sizes.replayed])
-        case.wait(sizes.case_timeout_s)
-        while case.reader.poll(1.0):
-            pass
-        expected, changed_ids = expected_counts(case.reader.outputs.enriched)
-        deadline = time.monotonic() + sizes.settle_s
-        while True:  # the registry trails enrichment by a batch or two
-            result = compare(expected, read_records(case.settings))
-            if (result["lost"] == result["doubled"] == result["missing"] == 0) or time.monotonic() > deadline:
-                break
-            time.sleep(2.0)
-        case.details["registry"] = result
-        page = case.current.metrics() if case.current is not None else None
-        if page:
-            case.details["last_worker_updates"] = {k: int(v) for k, v in page.by_label("wirestream_registry_updates_total", "outcome").items() if v}
-        case.details["redelivered_events"] = len(case.reader.outputs.enriched) - len({k for k, _ in case.reader.outputs.enriched})
-        case.checks["registry has every entity"] = result["missing"] == 0 and result["entities"] > 0
-        case.checks["registry counts exact (no story lost or doubled)"] = result["lost"] == 0 and result["doubled"] == 0
-        case.checks["registry mention sums exact"] = result["mentions_off"] == 0 and result["repeated"] == 0 and result["extra"] == 0
-        case.checks["entity ids unchanged across re-deliveries"] = changed_ids == 0
-
-    return body
+def diagnose(settings: Settings, expected: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """Where an inexact registry lost its counts: the records rebuilt offline from every message on the updates
+    topic (loss in routing if these are short too, in merging if only the published records are), and how many
+    stories the routing index holds."""
+    _entities, updates, stories = Topics.of(settings).registry()
+    rebuilt: dict[str, Record] = {}
+    for msg in read_topic(settings, updates):
+        if msg.key and msg.value:
+            uri = msg.key.decode()
+            record, _ = apply_update(rebuilt.get(uri), orjson.loads(msg.value))
+            if record is not None:
+                rebuilt[uri] = record
+    index = {m.key for m in read_topic(settings, stories) if m.key and m.value}
+    group = settings.model_copy(update={"role": "state"}).group_id
+    behind = {}
+    for topic in (Topics.of(settings).enriched, updates):
+        done = kafka_admin.committed_offsets(settings, group, topic)
+        behind[topic] = {p: (done.get(p), end) for p, end in kafka_admin.end_offsets(settings, topic).items()}
+    return {"from_updates_topic": compare(expected, rebuilt), "stories_indexed": len(index), "committed_vs_end": behind}

@@ -47,6 +47,7 @@ from streams.agent_support import (
     FaustTableWriter,
     Parts,
     TableWriter,
+    at_least_once,
     bytes_table,
     raw_topic,
     until_acknowledged,
@@ -232,16 +233,16 @@ async def cluster_batch(p: ClusterParts, events: Sequence[EventT]) -> None:
 
 
 async def _batches(stream: faust.StreamT, handle: Callable[[ClusterParts, Sequence[EventT]], Awaitable[None]]) -> None:
-    """At-least-once: an extra reference per message keeps its offset uncommitted until ``handle`` returned."""
+    """Both agents' loop (:func:`streams.agent_support.at_least_once`) around ``handle``, after forgetting the
+    clusterers when a rebalance changed this worker's partitions."""
     p = parts()
     metrics.init_cluster_series()
-    async for events in stream.take_events(settings.batch_size * 4, within=settings.batch_timeout_s):  # type: ignore[attr-defined]
-        for event in events:
-            event.message.incref()
+
+    async def step(events: Sequence[EventT]) -> None:
         p.check_assignment(app)
         await handle(p, events)
-        for event in events:
-            event.message.decref()
+
+    await at_least_once(app, stream, settings.batch_size * 4, settings.batch_timeout_s, step)
 
 
 @app.agent(enriched_topic, concurrency=1)

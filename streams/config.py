@@ -26,6 +26,10 @@ WorkerRole = Literal["enrich", "state"]
 STATE_METRICS_PORT = 9109
 
 
+#: Exit status of a worker that stops itself so that its supervisor restarts it (``EX_TEMPFAIL``; see
+#: :class:`streams.agent_support.OffsetGuard`).
+RESTART_EXIT = 75
+
 class Settings(BaseSettings):
     """wirestream settings; each field is read from ``WIRESTREAM_<FIELD>``."""
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from time import monotonic, perf_counter
 from typing import Any
 
@@ -41,6 +42,7 @@ from streams.agent_support import (
     FaustTableWriter,
     Parts,
     TableWriter,
+    at_least_once,
     bytes_table,
     raw_topic,
     until_acknowledged,
@@ -193,17 +195,10 @@ def _decode_index(data: bytes | None) -> StoryIndex | None:
 
 
 async def _batches(stream: faust.StreamT, handle: Callable[[RegistryParts, Sequence[EventT]], Awaitable[None]]) -> None:
-    """The at-least-once loop of both agents: an extra reference per message keeps its offset uncommitted until
-    ``handle`` returned (every write acknowledged); a crash before re-delivers the batch."""
+    """Both agents' loop (:func:`streams.agent_support.at_least_once`) around ``handle``."""
     p = parts()
     metrics.init_registry_series()
-    # take_events exists on faust.Stream but is missing from the StreamT protocol
-    async for events in stream.take_events(settings.batch_size * 4, within=settings.batch_timeout_s):  # type: ignore[attr-defined]
-        for event in events:
-            event.message.incref()
-        await handle(p, events)
-        for event in events:
-            event.message.decref()
+    await at_least_once(app, stream, settings.batch_size * 4, settings.batch_timeout_s, partial(handle, p))
 
 
 @app.agent(enriched_topic, concurrency=1)

@@ -198,6 +198,45 @@ ROWS: tuple[tuple[str, tuple[PanelSpec, ...]], ...] = (
         ),
     ),
     (
+        "State worker: entity registry and event clusters",
+        (
+            PanelSpec(
+                "Open clusters by language", "timeseries",
+                (Query("sum by (language) (wirestream_clusters_open)", "{{language}}"),),
+                "Open event clusters held by the state workers (bounded by the window and WIRESTREAM_CLUSTER_MAX_CLUSTERS).",
+            ),
+            PanelSpec(
+                "Cluster assignments and duplicates per second", "timeseries",
+                (
+                    Query(f"sum by (status) (rate(wirestream_cluster_assignments_total[{RATE}]))", "{{status}}"),
+                    Query(f"sum(rate(wirestream_cluster_duplicates_total[{RATE}]))", "near-duplicates"),
+                ),
+                "Stories assigned to clusters by status (new, joined, duplicate, version, repeat = a re-delivery).",
+                unit="reqps",
+            ),
+            PanelSpec(
+                "Clustering time per story", "timeseries",
+                _quantiles("wirestream_cluster_duration_seconds", "", (0.5, 0.99)),
+                "Seconds per story for features, the duplicate check and the assignment (budget: 5 ms).", unit="s",
+            ),
+            PanelSpec(
+                "Registry updates per second by outcome", "timeseries",
+                (Query(f"sum by (outcome) (rate(wirestream_registry_updates_total[{RATE}]))", "{{outcome}}"),),
+                "Entity updates merged into the registry; duplicate and stale ones are re-deliveries counted once.",
+                unit="reqps", stacked=True,
+            ),
+            PanelSpec(
+                "Table recovery", "timeseries",
+                (
+                    Query("max(wirestream_table_recovery_in_progress)", "in progress"),
+                    Query("max(wirestream_table_recovery_seconds)", "seconds (current or last)"),
+                    Query("sum(wirestream_table_recovery_remaining_messages)", "changelog messages left"),
+                ),
+                "Faust table recovery after a restart or rebalance: stuck above zero is the silent stall (#651, #432).",
+            ),
+        ),
+    ),
+    (
         "Content",
         (
             PanelSpec(

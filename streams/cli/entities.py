@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 
@@ -53,8 +54,9 @@ def since_time(text: str | None, now: datetime | None = None) -> str | None:
     return iso(when if when.tzinfo else when.replace(tzinfo=UTC))
 
 
-def read_records(settings: Settings, *, timeout_s: float = 30.0) -> dict[str, Record]:
-    """The latest record per uri on the registry topic (tombstones remove), read up to the end offsets of now.
+def read_topic(settings: Settings, topic: str, *, timeout_s: float = 30.0) -> list[Any]:
+    """Every message of ``topic`` (kafka-python ``ConsumerRecord``s, partition by partition in offset order), read
+    from the beginning up to the end offsets of now.
 
     Raises ``streams.cli.wire.UnknownTopic`` when the topic does not exist, ``TimeoutError`` after ``timeout_s``.
     """
@@ -62,9 +64,8 @@ def read_records(settings: Settings, *, timeout_s: float = 30.0) -> dict[str, Re
 
     from streams.cli.wire import make_consumer
 
-    topic = Topics.of(settings).entities
     consumer = make_consumer(settings, [topic])
-    records: dict[str, Record] = {}
+    messages: list[Any] = []
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         ends = consumer.end_offsets(tps)
@@ -73,16 +74,27 @@ def read_records(settings: Settings, *, timeout_s: float = 30.0) -> dict[str, Re
             if time.monotonic() > deadline:
                 raise TimeoutError(f"reading {topic} took more than {timeout_s:.0f}s")
             for batch in consumer.poll(timeout_ms=500, max_records=2000).values():
-                for msg in batch:
-                    if not msg.key:
-                        continue
-                    uri = msg.key.decode("utf-8", "replace")
-                    if msg.value:
-                        records[uri] = orjson.loads(msg.value)
-                    else:
-                        records.pop(uri, None)
+                messages.extend(m for m in batch if m.offset < ends[TopicPartition(m.topic, m.partition)])
     finally:
         consumer.close()
+    messages.sort(key=lambda m: (m.partition, m.offset))
+    return messages
+
+
+def read_records(settings: Settings, *, timeout_s: float = 30.0) -> dict[str, Record]:
+    """The latest record per uri on the registry topic (tombstones remove), read up to the end offsets of now.
+
+    Raises ``streams.cli.wire.UnknownTopic`` when the topic does not exist, ``TimeoutError`` after ``timeout_s``.
+    """
+    records: dict[str, Record] = {}
+    for msg in read_topic(settings, Topics.of(settings).entities, timeout_s=timeout_s):
+        if not msg.key:
+            continue
+        uri = msg.key.decode("utf-8", "replace")
+        if msg.value:
+            records[uri] = orjson.loads(msg.value)
+        else:
+            records.pop(uri, None)
     return records
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from prometheus_client.utils import floatToGoString
 
-from streams.config import Settings
+from streams.config import RESTART_EXIT, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: ``--without-web``: Faust's own web server (0.0.0.0:6066, unused by wirestream) would stop a second worker
@@ -235,8 +235,13 @@ class WorkerProcess:
 
     @property
     def crashed(self) -> bool:
-        """Exited although nobody stopped it."""
-        return not self.stopped and self.proc.poll() is not None
+        """Exited although nobody stopped it, and not to be restarted (:data:`~streams.config.RESTART_EXIT`)."""
+        return not self.stopped and self.proc.poll() not in (None, RESTART_EXIT)
+
+    @property
+    def wants_restart(self) -> bool:
+        """Stopped itself for a restart by its supervisor (:data:`~streams.config.RESTART_EXIT`)."""
+        return not self.stopped and self.proc.poll() == RESTART_EXIT
 
     @property
     def metrics_url(self) -> str:

@@ -155,6 +155,7 @@ class Cluster:
     duplicates: int = 0
     _centroid_norm: float = 0.0
     _entity_norm: float = 0.0
+    _term_norm: float = 0.0  # idf-weighted, as of the cluster's last change (idf drifts slowly)
     _index_keys: tuple[list[str], list[int]] = field(default_factory=lambda: ([], []))
 
     def record(self, *, status: str = "open", top: int = 8) -> dict[str, Any]:
@@ -342,8 +343,7 @@ class EventClusterer:
         term = 0.0
         if doc_terms and cl.terms:
             dot = sum(w * cl.terms.get(t, 0.0) * self._idf(t) for t, w in doc_terms.items())
-            cnorm = math.sqrt(sum((w * self._idf(t)) ** 2 for t, w in cl.terms.items())) or 1.0
-            term = dot / (doc_norm * cnorm)
+            term = dot / (doc_norm * (cl._term_norm or 1.0))
         score = cfg.w_embedding * emb + cfg.w_entities * ent + cfg.w_terms * term
         if f.embedding is None or cl.centroid is None:  # no vector on one side: rescale the other two
             score = score / max(1e-9, cfg.w_entities + cfg.w_terms)
@@ -411,6 +411,7 @@ class EventClusterer:
         if len(cl.terms) > 2 * cfg.cluster_terms:
             cl.terms = Counter(dict(cl.terms.most_common(cfg.cluster_terms)))
         cl._entity_norm = math.sqrt(sum(w * w for w in cl.entities.values()))
+        cl._term_norm = math.sqrt(sum((w * self._idf(t)) ** 2 for t, w in cl.terms.items()))
         self.clusters.move_to_end(cl.cluster_id)
         self._reindex(cl)
 

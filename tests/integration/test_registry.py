@@ -1,5 +1,6 @@
-"""The entity registry on the real broker: stories in, records on the compacted ``wire.entities`` out; a worker
-restart recovers the table from that topic, so counting continues where it stopped (no count lost or doubled)."""
+"""The state worker on the real broker: stories in, entity records on the compacted ``wire.entities`` and cluster
+assignments on ``wire.story-clusters`` out; a restart recovers both tables from their changelogs, so counting
+continues where it stopped (no count lost or doubled) and a re-delivered story keeps its cluster."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from kafka.admin import ConfigResource, ConfigResourceType
 from worker_fixture import WorkerHandle
 
 from schemas.models import EntityRecord
-from streams.cli.entities import entity_lines, read_records
+from streams.cli.entities import entity_lines, read_records, read_topic
 from streams.cli.harness import REPO_ROOT, free_port, start_worker
 from streams.cli.wire import make_producer
 from streams.config import Settings
@@ -53,6 +54,17 @@ def _wait_for(settings: Settings, done, timeout_s: float = 60.0) -> dict[str, Re
         time.sleep(1.0)
 
 
+def _assignments(settings: Settings, want: int, timeout_s: float = 60.0) -> list[dict]:
+    """Every ``wire.story-clusters`` record, once there are at least ``want``."""
+    topic = Topics.of(settings).clustering()[2]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [orjson.loads(m.value) for m in read_topic(settings, topic) if m.value]
+        if len(found) >= want or time.monotonic() > deadline:
+            return found
+        time.sleep(1.0)
+
+
 def _person(records: dict[str, Record]) -> Record | None:
     return next((r for u, r in records.items() if u.startswith("ws:person:") and "quarrington" in u), None)
 
@@ -88,11 +100,20 @@ def test_stories_become_records_on_the_compacted_topic_and_survive_a_restart(run
         lines = entity_lines(settings, top=3)
         assert lines[0].split()[:3] == ["#", "stories", "mentions"] and len(lines) == 4
 
-        # restart: the new state worker rebuilds the table from wire.entities, then counts one more story exactly once
+        before = {a["story_id"]: a["cluster_id"] for a in _assignments(settings, len(STORIES))}
+        assert len(before) == len(STORIES), before
+
+        # restart: the new state worker rebuilds the tables from their changelogs, then counts one more story exactly
+        # once, and a re-sent story (same id and version) gets its first cluster again ("repeat")
         state_worker.terminate()
         restarted = start_worker(state, tmp_path / "restarted.log", ready_timeout_s=120)
         try:
             _push(settings, [LATER], len(STORIES))
+            _push(settings, STORIES[:1], 0)
+            after_restart = _assignments(settings, len(STORIES) + 2)
+            repeats = [a for a in after_restart if a["status"] == "repeat"]
+            assert len(repeats) == 1 and before[repeats[0]["story_id"]] == repeats[0]["cluster_id"], after_restart
+            assert restarted.metrics().total("wirestream_cluster_rebuilt_stories", language="en") >= len(STORIES)
             after = _wait_for(settings, lambda rs: (p := _person(rs)) is not None and p["story_count"] >= 3)
             person_after = _person(after)
             assert person_after is not None and person_after["story_count"] == 3

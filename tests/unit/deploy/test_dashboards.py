@@ -32,6 +32,10 @@ TEAM_METRICS = {
     "wirestream_consumer_lag_messages", "wirestream_consumer_lag_seconds", "wirestream_committed_offset",
     "wirestream_end_offset", "wirestream_entities_per_story", "wirestream_topics_per_story",
     "wirestream_entity_stance_total", "wirestream_story_tone_total", "wirestream_in_flight_stories",
+    # the state worker (issues 11 and 15)
+    "wirestream_clusters_open", "wirestream_cluster_assignments_total", "wirestream_cluster_duplicates_total",
+    "wirestream_cluster_duration_seconds", "wirestream_registry_updates_total", "wirestream_table_recovery_in_progress",
+    "wirestream_table_recovery_seconds", "wirestream_table_recovery_remaining_messages",
 }
 
 
@@ -72,7 +76,8 @@ def test_panel_queries_match_the_json_and_cover_the_issue() -> None:
     assert used == TEAM_METRICS, f"unknown: {used - TEAM_METRICS}, not shown: {TEAM_METRICS - used}"
     titles = " | ".join(title for title, _ in queries).lower()
     for needed in ("stories in", "stories out", "freshness", "lag by partition", "dead letters", "stage latency",
-                   "entities per story", "topics per story", "stance"):
+                   "entities per story", "topics per story", "stance", "open clusters", "duplicates per second",
+                   "table recovery"):
         assert needed in titles, needed
 
 
