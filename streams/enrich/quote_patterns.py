@@ -28,6 +28,9 @@ OPENING_MARKS = ("\u201c", '"', "''", "``", "\u00ab", "\u201e", "\u2018", "'")
 CLOSING_MARKS = ("\u201d", '"', "''", "\u00bb", "\u2019", "'")
 MASK = "\u00a7"  # stands for every character of a quoted span in a masked sentence
 
+_INITIALS = re.compile(r"(?:[A-Z]\.){2,}")
+#: Initialisms that end sentences as often as they precede a name.
+_SENTENCE_FINAL_INITIALS = frozenset({"u.s", "u.k", "u.n", "d.c", "e.u"})
 _END = re.compile(r"[.!?]+(?=[\s\u201d\"')\]]|$)")
 
 
@@ -55,7 +58,11 @@ def quote_spans(text: str) -> list[Span]:
     for k, para in enumerate(paragraphs):
         start, end = para.span()
         marks = list(_DOUBLE.finditer(text, start, end))
-        if opened is not None and marks and marks[0].start() == start + len(text[start:end]) - len(text[start:end].lstrip()):
+        if (
+            opened is not None
+            and marks
+            and marks[0].start() == start + len(text[start:end]) - len(text[start:end].lstrip())
+        ):
             marks = marks[1:]  # the paragraph reopens the quote left open by the previous one
         if not marks and opened is None:
             _single_quotes(text, start, end, out)
@@ -94,6 +101,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if m is None:
         return False
     word = m.group(1).lower().rstrip(".")
+    if _INITIALS.fullmatch(m.group(1) + ".") and word not in _SENTENCE_FINAL_INITIALS:
+        return True  # "G.K. Butterfield", "J.R.R. Tolkien"; but "in the U.S. The …" ends a sentence
     return word in resources.word_list("quote_abbreviations.txt") or (len(word) == 1 and text[dot - 1].isupper())
 
 
@@ -159,6 +168,7 @@ class CuePatterns:
     cue: re.Pattern[str]
     cue_starts: frozenset[str]  # first words of cues and modifiers, lower case
     participle: re.Pattern[str]
+    participle_words: frozenset[str]
     according: re.Pattern[str]
     listeners: frozenset[str]
     stops: frozenset[str]
@@ -173,10 +183,8 @@ def patterns() -> CuePatterns:
     mod_words = resources.word_list("quote_cue_modifiers.txt")
     mods = _alternation(mod_words)
     cue = re.compile(rf"(?<![\w-])(?P<mods>(?:(?:{mods})\s+)*)(?P<cue>{_alternation(cues)})(?![\w-])", re.IGNORECASE)
-    participle = re.compile(
-        rf"[,;]\s*(?:and\s+)?(?P<cue>{_alternation(resources.word_list('quote_cue_participles.txt'))})(?![\w-])",
-        re.IGNORECASE,
-    )
+    participles = resources.word_list("quote_cue_participles.txt")
+    participle = re.compile(rf"[,;]\s*(?:and\s+)?(?P<cue>{_alternation(participles)})(?![\w-])", re.IGNORECASE)
     according = re.compile(r"(?<![\w-])(?P<cue>according\s+to)(?![\w-])", re.IGNORECASE)
     pronouns = {p: tuple(t.split(",")) for p, t in resources.table("quote_pronouns.txt", 2)}
     titles = {t.lower(): f == "yes" for t, f in resources.table("quote_speaker_titles.txt", 2)}
@@ -184,6 +192,7 @@ def patterns() -> CuePatterns:
         cue=cue,
         cue_starts=frozenset(w.split()[0].lower() for w in cues | mod_words),
         participle=participle,
+        participle_words=frozenset(w.lower() for w in participles),
         according=according,
         listeners=frozenset(w.lower() for w in resources.word_list("quote_listener_verbs.txt")),
         stops=frozenset(w.lower() for w in resources.word_list("quote_speaker_stops.txt")),

@@ -15,6 +15,7 @@ The kind follows the PolNeAR heuristic on the content: ``direct`` when it opens 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,64 @@ _SUBJECT = re.compile(
     rf"\s*(?:(?:but|and|so|yet|then|later|still)\s*,?\s+)?(?P<spk>{_NAME}|he|she|they|we|I|(?:the|a|an|his|her|their|its)\s+(?:[\w'\u2019-]+\s+){{0,3}}?[\w'\u2019-]+(?=\s+[a-z]+(?:ed|s)\b))",
     re.IGNORECASE,
 )
+#: ``(D-Wis.)``, ``(R-Utah)``: a party and state label after a legislator's name, blanked out of speaker phrases.
+#: First words of a lower-case speaker phrase after its cue (``said one Democratic aide``).
+_DETERMINERS = frozenset({"the", "a", "an", "one", "another", "two", "three", "several", "some", "many"})
+#: ``…, asking, “Q?”`` / ``Clinton tweeting, “Q”``: a participle cue right before a quote (no comma needed before it).
+_PARTICIPLE_QUOTE = re.compile(r"(?<![\w-])(?P<cue>[a-z]+ing)\s*[,:]?\s*(?=\u00a7)")
+#: -ing words that are nouns or prepositions, never a speech participle before a quote (``At the briefing, “Q”``).
+_ING_NOUNS = frozenset(
+    {
+        "meeting",
+        "briefing",
+        "hearing",
+        "morning",
+        "evening",
+        "building",
+        "funding",
+        "spending",
+        "ruling",
+        "reading",
+        "polling",
+        "training",
+        "timing",
+        "thing",
+        "nothing",
+        "something",
+        "anything",
+        "everything",
+        "king",
+        "spring",
+        "during",
+        "bring",
+        "string",
+        "ring",
+        "wing",
+        "ceiling",
+        "offering",
+        "opening",
+        "filing",
+        "shooting",
+        "bombing",
+        "setting",
+        "rating",
+        "ending",
+        "beginning",
+        "feeling",
+        "wedding",
+        "being",
+        "including",
+        "regarding",
+        "following",
+    }
+)
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+_PARTY = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\s*-\s*[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*)?\)")
+#: ``“Q.” ― Jane Doe`` (vox-pop lists, epigraphs): a quote, a dash or horizontal bar, a name ending the sentence.
+_DASH_SPEAKER = re.compile(
+    r"(?<=\u00a7)[\s.,]*(?P<cue>[\u2015\u2014]|--)\s*(?P<spk>[A-Z][\w.'\u2019-]*(?:\s+(?:[A-Z][\w.'\u2019-]*|de|van|von|al)){0,5})"
+    r"(?:,[^\u00a7]{0,80})?\s*$"
+)
 _POSTPOSED_END = (",", MASK, "\u2014", "\u2013", "-", "?", "!", ":")
 _BASE_CONFIDENCE: dict[QuoteKind, float] = {"direct": 0.95, "mixed": 0.85, "indirect": 0.75}
 
@@ -91,7 +150,9 @@ class Attribution:
 def quote_kind(content: str) -> QuoteKind:
     """``direct`` / ``mixed`` / ``indirect`` by the quote marks of ``content`` (the PolNeAR heuristic)."""
     t = content.strip()
-    if t.startswith(("\u201c", '"', "''", "``", "\u00ab", "\u2018")) and t.endswith(("\u201d", '"', "''", "\u00bb", "\u2019")):
+    if t.startswith(("\u201c", '"', "''", "``", "\u00ab", "\u2018")) and t.endswith(
+        ("\u201d", '"', "''", "\u00bb", "\u2019")
+    ):
         return "direct"
     if any(q in t for q in ("\u201c", "\u201d", '"', "''", "``", "\u00ab", "\u00bb")):
         return "mixed"
@@ -139,11 +200,15 @@ def _speaker_after(m: str, pos: int, pats: CuePatterns) -> Span | None:
             break
         picked.append(tok)
         gap_start = tok.end()
-        if tok.group().endswith(".") and tok.group().lower().rstrip(".") not in ("mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "u.s"):
+        if (
+            tok.group().endswith(".")
+            and tok.group().lower().rstrip(".") not in ("mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "u.s")
+            and not _INITIALS.fullmatch(tok.group())
+        ):
             break
     while picked and picked[-1].group().lower() in _PREPOSITIONS:
         picked.pop()
-    if not picked or not (picked[0].group()[0].isupper() or picked[0].group().lower() in ("the", "a", "an")):
+    if not picked or not (picked[0].group()[0].isupper() or picked[0].group().lower() in _DETERMINERS):
         return None
     end = picked[-1].end()
     if m[end - 1] == "." and picked[-1].group().lower().rstrip(".") not in ("mr", "mrs", "ms", "dr", "jr", "sr"):
@@ -161,10 +226,22 @@ def _subject(m: str, pos: int, pats: CuePatterns) -> Span | None:
         return None
     a, b = s.span("spk")
     words = m[a:b].split()
-    if words[0][0].islower() and words[0].lower() not in pats.pronouns and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its"):
+    if (
+        words[0][0].islower()
+        and words[0].lower() not in pats.pronouns
+        and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its")
+    ):
         return None
     if words[0].lower() in pats.stops:
         return None
+    if (
+        words[0][0].isupper()
+        and words[0].lower() not in _DETERMINERS
+        and words[0].lower() not in ("his", "her", "their", "its")
+    ):  # the name pattern is matched case-blind: end it at its first lower-case word
+        for w in re.finditer(r"\S+", m[a:b]):
+            if w.start() and w.group()[0].islower() and w.group() not in ("de", "van", "von", "al"):
+                return a, _trim(m, a, a + w.start())[1]
     return a, b
 
 
@@ -177,6 +254,71 @@ def _apposed_speaker(m: str, start: int, pos: int, pats: CuePatterns) -> tuple[S
     if speaker is None or not m[speaker[1] :].lstrip().startswith(","):
         return None
     return speaker, _trim(m, start, last + 1)
+
+
+def _ends_clause(m: str, pos: int) -> bool:
+    """Whether a postposed speaker ending at ``pos`` closes its clause (end, comma, or a time phrase then end)."""
+    rest = m[_SKIP_AFTER_CUE.match(m, pos).end() :].lstrip()  # type: ignore[union-attr]
+    return not rest or rest[0] in ".,;:!?)\u2014\u2013-" or rest.startswith(MASK)
+
+
+def _name_before_comma(m: str, start: int, pos: int) -> bool:
+    """Whether ``m[start:pos]`` ends with ``, Sam Ng,`` (a name set off by commas: an apposition before a cue)."""
+    head = m[start:pos].rstrip().removesuffix(",")
+    comma = head.rfind(",")
+    words = head[comma + 1 :].split()
+    return comma >= 0 and 0 < len(words) <= 4 and all(w[0].isupper() for w in words)
+
+
+def _apposition_subject(m: str, start: int, pos: int, pats: CuePatterns) -> Span | None:
+    """The speaker of ``In a statement, her lawyer, Sam Ng, said …`` / ``Ng, a former aide, said …``: the last
+    comma-separated phrase before ``pos`` that starts with a capitalised word (a name), at most 7 words."""
+    seg_end = pos
+    for comma in [start - 1, *(i for i in range(start, pos) if m[i] == ",")][::-1]:
+        a, b = _trim(m, comma + 1, seg_end)
+        words = m[a:b].split()
+        if (
+            words
+            and 0 < len(words) <= _MAX_SPEAKER_TOKENS
+            and words[0][0].isupper()
+            and words[0].lower() not in pats.stops
+            and (sub := _subject(m, a, pats)) is not None
+            and sub[1] <= b
+        ):
+            return a, b
+        seg_end = comma
+    return None
+
+
+def _speech_gerund(m: str, c: re.Match[str]) -> bool:
+    """An unlisted ``-ing`` verb set off by commas before a quote: ``…, tweeting, “Q”``, ``…, chanting: “Q”``."""
+    word = c.group("cue").lower()
+    before = m[: c.start("cue")].rstrip()
+    return word not in _ING_NOUNS and before.endswith((",", ";")) and m[c.end("cue") : c.end()].strip() in (",", ":")
+
+
+_COORD = re.compile(r"(?:\s*[,;]\s*|\s+[\u2014\u2013-]+\s*|\s+)(?:and|but)\s+(?:then\s+|also\s+)?$", re.IGNORECASE)
+_COORD_ONLY = re.compile(r"\s*(?:[,;]\s*|[\u2014\u2013-]+\s*)?(?:and|but)\s+(?:then\s+|also\s+)?", re.IGNORECASE)
+
+
+def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]], pats: CuePatterns) -> int:
+    """Where a content read forward from ``pos`` ends: the sentence end, a semicolon, or a coordinated attribution
+    of its own (``… and warned that …``, ``— and he noted that …``, ``, citing …``)."""
+    stop = len(m)
+    if (semi := m.find(";", pos)) != -1:
+        stop = semi
+    for start, kind, c in events:
+        if start <= pos or start >= stop:
+            continue
+        if kind == "participle":
+            return c.start()
+        if kind == "cue":
+            ms = c.start("mods") if c.group("mods") else c.start("cue")
+            spk = _speaker_before(m, ms, pats)
+            head = spk[0] if spk is not None and m[spk[0] : spk[1]].lower() in pats.pronouns else ms
+            if (coord := _COORD.search(m, pos, head)) is not None:
+                return coord.start()
+    return stop
 
 
 def _has_content(m: str, start: int, end: int) -> bool:
@@ -193,6 +335,36 @@ def _trim(m: str, start: int, end: int) -> Span:
     while end > start and (m[end - 1].isspace() or m[end - 1] in ",;:\u2014\u2013-."):
         end -= 1
     return start, end
+
+
+def _quote_only(m: str, start: int, end: int, lead_words: int = 0) -> Span:
+    """A content that ends with a quote after a lead-in (``As for costs, “Q,” said X``, ``X told CBS, “Q”``) is the
+    quote alone: the lead-in must end with ``,``, ``:`` or a dash. ``lead_words`` > 0 caps the lead-in's length."""
+    q0 = end
+    while q0 > start and (m[q0 - 1] == MASK or m[q0 - 1].isspace()):
+        q0 -= 1
+    while q0 < end and m[q0].isspace():
+        q0 += 1
+    if q0 >= end or q0 == start or m[end - 1] != MASK:
+        return start, end
+    lead = m[start:q0].rstrip()
+    if not lead.endswith((",", ":", "\u2014", "--", "\u2013")) or MASK in lead:
+        return start, end
+    if lead_words and len(_WORD.findall(lead)) > lead_words:
+        return start, end
+    return q0, end
+
+
+def _leading_quote(m: str, start: int, end: int) -> Span:
+    """``X says, “Q,” until …``: a content opening with a quote that a comma closes is the quote alone."""
+    q1 = start
+    while q1 < end and (m[q1] == MASK or m[q1].isspace()):
+        q1 += 1
+    while q1 > start and m[q1 - 1].isspace():
+        q1 -= 1
+    if q1 == start or q1 >= end or m[start] != MASK or MASK in m[q1:end]:
+        return start, end
+    return (start, q1) if m[q1:end].lstrip().startswith((",", "\u2014", "--")) else (start, end)
 
 
 def _forward_start(m: str, pos: int, cue: str, pats: CuePatterns) -> int:
@@ -218,15 +390,24 @@ def _extend_over_quotes(quotes: list[Span], start: int, end: int) -> Span:
     return start, end
 
 
-def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: CuePatterns) -> list[tuple[Span, Span, Span | None]]:
+def _attributions_in(
+    text: str, start: int, end: int, quotes: list[Span], pats: CuePatterns
+) -> list[tuple[Span, Span, Span | None]]:
     """``(content, cue, speaker)`` spans (absolute offsets) of the sentence ``text[start:end]``."""
-    m = masked(text, quotes, start, end)
+    m = _PARTY.sub(lambda p: " " * len(p.group()), masked(text, quotes, start, end))
     events: list[tuple[int, str, re.Match[str]]] = []
     events += [(c.start("cue"), "cue", c) for c in _cue_matches(m, pats)]
     events += [(c.start("cue"), "according", c) for c in pats.according.finditer(m)]
     events += [(c.start("cue"), "participle", c) for c in pats.participle.finditer(m)]
     events += [(c.start("cue"), "colon", c) for c in _COLON.finditer(m)]
     events += [(c.start(), "generic", c) for c in _GENERIC_POST.finditer(m)]
+    events += [(c.start("cue"), "dash", c) for c in _DASH_SPEAKER.finditer(m)]
+    events += [
+        (c.start("cue"), "participle", c)
+        for c in _PARTICIPLE_QUOTE.finditer(m)
+        if (c.group("cue").lower() in pats.participle_words or _speech_gerund(m, c))
+        and not any(e[1] == "participle" and e[0] == c.start("cue") for e in events)
+    ]
     events.sort(key=lambda e: e[0])
     found: list[tuple[Span, Span, Span | None]] = []
     consumed = 0
@@ -252,6 +433,12 @@ def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: 
             if content is None:
                 continue
             consumed = max(content[1], speaker[1])
+        elif kind == "dash":
+            if not _has_content(m, consumed, cs):
+                continue
+            speaker = c.span("spk")
+            content = _trim(m, consumed, c.start())
+            consumed = len(m)
         elif kind in ("colon", "generic"):
             stop = re.search(r"[,.;:!?\u00a7]", m[c.end() :])
             clause_end = c.end() + stop.start() if stop else len(m)
@@ -262,24 +449,26 @@ def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: 
                 if speaker is None or speaker[0] > cs:
                     continue
                 cue_span = (max(cs, speaker[1]), ce) if ce > speaker[1] else (ce - 1, ce)
-                cue_span = _trim(m, *cue_span) if m[cue_span[0]:cue_span[1]].strip(" :") else (ce - 1, ce)
+                cue_span = _trim(m, *cue_span) if m[cue_span[0] : cue_span[1]].strip(" :") else (ce - 1, ce)
                 content = _trim(m, c.end(), len(m))
             else:
                 inverted = c.group("cue2") is not None
                 speaker = c.span("spk2") if inverted else c.span("spk")
                 cue_span = c.span("cue2") if inverted else c.span("cue")
-                content = _trim(m, consumed, c.start())
+                content = _quote_only(m, *_trim(m, consumed, c.start()))
                 ce = cue_span[1]
             consumed = max(content[1], ce)
         elif kind == "participle":
-            speaker = last_speaker or _subject(m, 0, pats)
+            speaker = _speaker_before(m, cs, pats) if m[cs - 1 : cs] == " " else None  # "footage of Ng asking, “Q”"
+            speaker = speaker or last_speaker or _subject(m, 0, pats)
             if speaker is None:
                 continue
             content_start = _forward_start(m, ce, c.group("cue"), pats)
-            if not _has_content(m, content_start, len(m)):
+            stop_at = _forward_stop(m, content_start, events, pats)
+            if not _has_content(m, content_start, stop_at):
                 continue
-            content = _trim(m, content_start, len(m))
-            consumed = len(m)
+            content = _quote_only(m, *_trim(m, content_start, stop_at), lead_words=4)
+            consumed = stop_at
         else:
             ms = c.start("mods") if c.group("mods") else cs
             speaker = _speaker_before(m, ms, pats)
@@ -289,37 +478,71 @@ def _attributions_in(text: str, start: int, end: int, quotes: list[Span], pats: 
                 speaker = _subject(m, consumed, pats)  # "Smith, a former aide, wrote: “…”"
                 before = ""
             if speaker is not None and before.endswith(MASK) and _has_content(m, consumed, len(before) + consumed):
-                content = _trim(m, consumed, consumed + len(before))
+                content = _quote_only(m, *_trim(m, consumed, consumed + len(before)))
                 consumed = ce
             elif speaker is not None and quote_next:
-                content = _trim(m, _forward_start(m, ce, c.group("cue"), pats), len(m))
+                content = _leading_quote(m, *_trim(m, _forward_start(m, ce, c.group("cue"), pats), len(m)))
                 consumed = len(m)
-            elif speaker is not None and before.endswith(_POSTPOSED_END) and _has_content(m, consumed, len(before) + consumed):
-                content = _trim(m, consumed, consumed + len(before))
+            elif (
+                speaker is not None
+                and before.endswith(_POSTPOSED_END)
+                and _has_content(m, consumed, len(before) + consumed)
+            ):
+                content = _quote_only(m, *_trim(m, consumed, consumed + len(before)))
                 consumed = ce
             elif speaker is not None and (not before or before[-1].isalnum() or before.endswith(",")):
                 content_start = _forward_start(m, ce, c.group("cue"), pats)
-                if not _has_content(m, content_start, len(m)):
+                stop_at = _forward_stop(m, content_start, events, pats)
+                if not _has_content(m, content_start, stop_at):
                     continue
-                content = _trim(m, content_start, len(m))
-                consumed = len(m)
-            elif speaker is None and m[consumed:ms].rstrip().endswith(",") and (
-                apposed := _apposed_speaker(m, consumed, ms, pats)
+                content = _quote_only(m, *_trim(m, content_start, stop_at), lead_words=4)
+                consumed = stop_at
+            elif speaker is None and last_speaker is not None and _COORD_ONLY.fullmatch(m[consumed:ms]):
+                speaker = last_speaker  # "…, and said a curfew would continue": the subject of the clause before
+                content_start = _forward_start(m, ce, c.group("cue"), pats)
+                stop_at = _forward_stop(m, content_start, events, pats)
+                if not _has_content(m, content_start, stop_at):
+                    continue
+                content = _trim(m, content_start, stop_at)
+                consumed = stop_at
+            elif (
+                speaker is None
+                and m[consumed:ms].rstrip().endswith(",")
+                and (apposed := _apposed_speaker(m, consumed, ms, pats))
             ):
                 speaker, content = apposed
                 consumed = ce
             elif speaker is None and m[consumed:ms].rstrip().endswith(_POSTPOSED_END):
                 speaker = _speaker_after(m, ce, pats)
-                if speaker is None or not _has_content(m, consumed, ms):
-                    continue
-                content = _trim(m, consumed, ms)
-                consumed = speaker[1]
+                if (
+                    speaker is not None
+                    and MASK not in m[consumed:ms]
+                    and (not _ends_clause(m, speaker[1]) or _name_before_comma(m, consumed, ms))
+                ):
+                    # not "…, said Smith." but "Smith, a former aide, said the bank …": the subject before the apposition
+                    speaker = _apposition_subject(m, consumed, ms, pats)
+                    content_start = _forward_start(m, ce, c.group("cue"), pats)
+                    if speaker is None or not _has_content(m, content_start, len(m)):
+                        continue
+                    content = _quote_only(m, *_trim(m, content_start, len(m)), lead_words=4)
+                    consumed = len(m)
+                else:
+                    if speaker is None or not _has_content(m, consumed, ms):
+                        continue
+                    content = _quote_only(m, *_trim(m, consumed, ms))
+                    consumed = speaker[1]
             else:
                 continue
         if content is None or content[1] <= content[0]:
             continue
         last_speaker = speaker
-        found.append(((start + content[0], start + content[1]), (start + cue_span[0], start + cue_span[1]), (start + speaker[0], start + speaker[1]) if speaker else None))
+        found.append(
+            (
+                (start + content[0], start + content[1]),
+                (start + cue_span[0], start + cue_span[1]),
+                (start + speaker[0], start + speaker[1]) if speaker else None,
+            )
+        )
     return found
 
 
@@ -331,6 +554,8 @@ def _cue_matches(m: str, pats: CuePatterns) -> list[re.Match[str]]:
         if w.start() < end or w.group().lower() not in pats.cue_starts:
             continue
         if (c := pats.cue.match(m, w.start())) is not None:
+            if m[c.start("cue")].isupper() and m[: c.start()].strip(" " + MASK + "".join(OPENING_MARKS)):
+                continue  # "the United States", "Fox News Reports": a capitalised cue word inside a sentence is a name
             out.append(c)
             end = c.end()
     return out
@@ -350,30 +575,89 @@ def find_attributions(text: str, field: TextField = "body") -> list[Attribution]
     pats = patterns()
     quotes = quote_spans(text)
     sents = _merge_tails(text, sentences(text, quotes), pats)
+    found = [_attributions_in(text, s, e, quotes, pats) for s, e in sents]
+    for k in range(len(sents) - 1):
+        if not found[k] and (lead := _colon_lead(text, quotes, sents[k], sents[k + 1], pats)) is not None:
+            found[k] = [lead]
     out: list[Attribution] = []
-    for k, (s, e) in enumerate(sents):
-        for content, cue, speaker in _attributions_in(text, s, e, quotes, pats):
+    for k, (_, e) in enumerate(sents):
+        for content, cue, speaker in found[k]:
             fragments = [_extend_over_quotes(quotes, *content)]
-            if text[content[0] : content[0] + 2].startswith(OPENING_MARKS) and cue[0] > content[1]:
+            after = max(speaker[1] if speaker else 0, cue[1])
+            if (
+                cue[0] > content[1]
+                and not text[content[0] : content[0] + 2].startswith(OPENING_MARKS)
+                and not any(c2[0] > cue[1] for _, c2, _ in found[k])
+                and (rest := _interrupted_rest(text, quotes, after, e, pats)) is not None
+            ):
+                fragments.append(rest)  # "Rates fell, Ng said, and the bank would cut again."
+            elif text[content[0] : content[0] + 2].startswith(OPENING_MARKS) and cue[0] > content[1]:
                 # ``“A,” he said, “B.”`` then ``“C.”`` sentences of the same paragraph join the content
                 tail = _after_cue_quote(text, quotes, max(speaker[1] if speaker else 0, cue[1]), e)
                 if tail is not None:
                     fragments.append(tail)
-                for s2, e2 in sents[k + 1 :]:
-                    if "\n" in text[fragments[-1][1] : s2] or (q := _pure_quote(text, quotes, s2, e2)) is None:
+                for k2 in range(k + 1, len(sents)):
+                    s2, e2 = sents[k2]
+                    if found[k2] or (q := _pure_quote(text, quotes, s2, e2)) is None:
                         break
+                    if "\n" in text[fragments[-1][1] : s2]:
+                        break  # a quote paragraph after it is a new attribution in PolNeAR as often as not
                     fragments.append(q)
             out.append(Attribution(field, tuple(fragments), cue, speaker))
     return out
 
 
-def _after_cue_quote(text: str, quotes: list[Span], pos: int, end: int) -> Span | None:
-    rest = text[pos:end]
-    stripped = rest.lstrip(" ,;:")
-    if not stripped.startswith(OPENING_MARKS):
+def _colon_lead(
+    text: str, quotes: list[Span], sent: Span, nxt: Span, pats: CuePatterns
+) -> tuple[Span, Span, Span] | None:
+    """``Smith continued:`` / ``The Times reports:`` ending a paragraph, the next paragraph a quote: that quote."""
+    s, e = sent
+    if (
+        not text[s:e].endswith(":")
+        or "\n" not in text[e : nxt[0]]
+        or not text[nxt[0] : nxt[0] + 2].startswith(OPENING_MARKS)
+    ):
         return None
-    q = inside(quotes, pos + len(rest) - len(stripped) + 1)
-    return q if q is not None and text[q[1] : end].strip() in ("", ".") else None
+    q = inside(quotes, nxt[0] + 1)
+    if q is None or q[0] != nxt[0]:
+        return None
+    m = masked(text, quotes, s, e)
+    for c in reversed(_cue_matches(m, pats)):
+        if _SKIP_AFTER_CUE.match(m, c.end()).end() != len(m) - 1:  # type: ignore[union-attr]
+            continue
+        speaker = _speaker_before(m, c.start("mods") if c.group("mods") else c.start("cue"), pats)
+        if speaker is None:
+            return None
+        return q, (s + c.start("cue"), s + c.end("cue")), (s + speaker[0], s + speaker[1])
+    return None
+
+
+def _interrupted_rest(text: str, quotes: list[Span], pos: int, end: int, pats: CuePatterns) -> Span | None:
+    """The rest of a sentence interrupted by its attribution (``A, Ng said, B.``): ``B`` after the comma."""
+    m = masked(text, quotes, pos, end)
+    skip = _SKIP_AFTER_CUE.match(m).end()  # type: ignore[union-attr]
+    if not m[skip:].startswith(","):
+        return None
+    a, b = _trim(m, skip + 1, len(m))
+    if pats.participle.match(m, skip) is not None or len(_WORD.findall(m[a:b])) < 3:
+        return None
+    return pos + a, pos + b
+
+
+_RESUME = re.compile(r"(?:[,:;]|\s(?:but|and))\s*$")
+
+
+def _after_cue_quote(text: str, quotes: list[Span], pos: int, end: int) -> Span | None:
+    """The quote that resumes a split quotation after its cue and ends the sentence: ``“A,” he said, “B.”``,
+    ``“A,” Tester said, referring to the bill, “B.”``, ``“A,” he said, but “B.”``."""
+    k = bisect_left(quotes, (pos, 0))
+    if k >= len(quotes) or quotes[k][1] > end or text[quotes[k][1] : end].strip() not in ("", "."):
+        return None
+    q = quotes[k]
+    between = text[pos : q[0]]
+    if between.strip() and (not _RESUME.search(between) or patterns().participle.search(between) is not None):
+        return None  # "…,” she said, adding: “B”" is an attribution of its own
+    return q
 
 
 def _merge_tails(text: str, sents: list[Span], pats: CuePatterns) -> list[Span]:
@@ -390,6 +674,7 @@ def _merge_tails(text: str, sents: list[Span], pats: CuePatterns) -> list[Span]:
                 and not any(ch in seg[: c.start()] for ch in ",;:")
                 and len(_WORD.findall(seg[: c.start()])) <= 5
                 and (c.end() == len(seg) or not seg[c.end()].isalnum())
+                and not any(mark in seg[c.end() :] for mark in OPENING_MARKS)  # "She adds, “Q”" has its own content
             ):
                 out[-1] = (ps, e)
                 continue
@@ -430,7 +715,9 @@ def _last_word(text: str) -> str:
 
 def _before(mentions: list[_Mention], rank: int, pos: int, types: Sequence[str]) -> list[_Mention]:
     """Mentions of ``types`` before ``pos`` of field ``rank`` (the body also sees the headline), latest first."""
-    return [x for x in reversed(mentions) if x.entity.type in types and (x.rank < rank or (x.rank == rank and x.end <= pos))]
+    return [
+        x for x in reversed(mentions) if x.entity.type in types and (x.rank < rank or (x.rank == rank and x.end <= pos))
+    ]
 
 
 def resolve_speaker(
@@ -467,7 +754,9 @@ def resolve_speaker(
             persons = _before(mentions, rank, s, ("PERSON",))
             key = title.replace("-", " ")
             for x in persons:
-                field_text_before = text[max(0, x.start - 30) : x.start].lower().replace("-", " ") if x.rank == rank else ""
+                field_text_before = (
+                    text[max(0, x.start - 30) : x.start].lower().replace("-", " ") if x.rank == rank else ""
+                )
                 if key in field_text_before or key in x.text.lower().replace("-", " "):
                     return x.entity, "title"
             if fallback and persons:
@@ -477,7 +766,9 @@ def resolve_speaker(
 
 
 def _confidence(kind: QuoteKind, how: str, has_speaker: bool) -> float:
-    factor = {"mention": 1.0, "name": 1.0, "pronoun": 0.85, "title": 0.8, "unresolved": 0.7}[how] if has_speaker else 0.5
+    factor = (
+        {"mention": 1.0, "name": 1.0, "pronoun": 0.85, "title": 0.8, "unresolved": 0.7}[how] if has_speaker else 0.5
+    )
     return round(_BASE_CONFIDENCE[kind] * factor, 3)
 
 
@@ -502,16 +793,16 @@ def attributed_quotes(doc: Document, entities: Sequence[Entity] = ()) -> list[tu
             if a.speaker is not None:
                 entity, how = resolve_speaker(text, _FIELD_RANK[field], a.speaker, mentions, pats)
             quote = Quote(
-                    text=content,
-                    field=field,
-                    start=a.start,
-                    end=a.end,
-                    kind=kind,
-                    cue=text[a.cue[0] : a.cue[1]],
-                    speaker=text[a.speaker[0] : a.speaker[1]] if a.speaker else None,
-                    speaker_entity_id=entity.id if entity else None,
-                    speaker_name=entity.name if entity else None,
-                    confidence=_confidence(kind, how, a.speaker is not None),
-                )
+                text=content,
+                field=field,
+                start=a.start,
+                end=a.end,
+                kind=kind,
+                cue=text[a.cue[0] : a.cue[1]],
+                speaker=text[a.speaker[0] : a.speaker[1]] if a.speaker else None,
+                speaker_entity_id=entity.id if entity else None,
+                speaker_name=entity.name if entity else None,
+                confidence=_confidence(kind, how, a.speaker is not None),
+            )
             out.append((a, quote))
     return out
