@@ -104,7 +104,7 @@ class EntityStance(_Model):
 class EntityLink(_Model):
     """Where a place entity was linked in GeoNames (offline gazetteer), or why it was not."""
 
-    uri: str | None = Field(default=None, description="`geonames:<id>`; absent when unlinked.")
+    uri: str | None = Field(default=None, description="`geonames:<id>`, or `iso3166-2:<code>` for an admin-1 region without a shipped GeoNames id; absent when unlinked.")
     geonames_id: int | None = None
     name: str | None = Field(default=None, description="GeoNames canonical name.")
     country_code: str | None = Field(default=None, description="ISO 3166-1 alpha-2; absent for continents and regions.")
@@ -323,7 +323,7 @@ class DeadLetter(_Model):
 class RegistryLink(_Model):
     """The GeoNames entry a place is linked to (the latest story's linking)."""
 
-    uri: str = Field(description="`geonames:<id>`.")
+    uri: str = Field(description="`geonames:<id>` or `iso3166-2:<code>`.")
     geonames_id: int | None = None
     name: str | None = Field(default=None, description="GeoNames canonical name.")
     country_code: str | None = None
@@ -360,7 +360,7 @@ class EntityRecord(_Model):
     """
 
     schema_version: str = "1.0"
-    uri: str = Field(description="Stable entity id: `geonames:<id>` or `ws:<type>:<slug>`.")
+    uri: str = Field(description="Stable entity id: `geonames:<id>`, `iso3166-2:<code>` or `ws:<type>:<slug>`.")
     type: EntityType = Field(description="Type in the latest story.")
     name: str = Field(description="Canonical name in the latest story.")
     names: list[str] = Field(description="Canonical names seen, first seen first (at most 32).")

@@ -145,13 +145,15 @@ class OffsetGuard:
     committed offsets delivers a later offset first, and the earlier ones are then dropped as already read
     (faust-streaming #216, #221; seen here in the state worker after ``kill -9``). They never reach the agent and the
     offsets after them get committed. The guard follows each partition from its committed offset at assignment
-    (Faust's own, or the log start when nothing is committed) and reports a jump before any message after it is
-    acknowledged, so the committed offset is still at or before the gap.
+    (Faust's own, or the log start when nothing is committed), or from past what this worker itself processed
+    before a rebalance when that is later (done, only not committed yet), and reports a jump before any message
+    after it is acknowledged, so the committed offset is still at or before the gap.
     """
 
     def __init__(self, faust_app: faust.App) -> None:
         self.app = faust_app
-        self.next: dict[Any, int] = {}
+        self.next: dict[Any, int] = {}  # every generation: the offset after the last one this worker saw
+        self.started: set[Any] = set()  # partitions seen in this generation
         self.generation: int | None = None
 
     async def _start(self, tp: Any) -> int | None:
@@ -168,12 +170,18 @@ class OffsetGuard:
         """The gaps in ``events`` (one batch, in delivery order) given what this guard saw before."""
         generation = getattr(self.app, "consumer_generation_id", None)
         if generation != self.generation:
-            self.next.clear()
+            self.started.clear()
             self.generation = generation
         found = []
         for event in events:
             tp, offset = event.message.tp, event.message.offset
-            want = self.next[tp] if tp in self.next else await self._start(tp)
+            want = self.next.get(tp)
+            if tp not in self.started:
+                # after a rebalance: from the committed offset, or from what this worker already processed before
+                # it (a commit may not have happened yet: those messages are not skipped, they are done)
+                self.started.add(tp)
+                start = await self._start(tp)
+                want = max(start, want) if start is not None and want is not None else (want if start is None else start)
             if want is None:
                 want = offset
             if offset > want:

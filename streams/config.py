@@ -30,6 +30,7 @@ STATE_METRICS_PORT = 9109
 #: :class:`streams.agent_support.OffsetGuard`).
 RESTART_EXIT = 75
 
+
 class Settings(BaseSettings):
     """wirestream settings; each field is read from ``WIRESTREAM_<FIELD>``."""
 

@@ -48,14 +48,15 @@ def story_uri(story_id: str) -> str:
 
 
 def _concept(entity: Entity) -> NinjsConcept:
-    """A ninjs people/organisations/places item: a linked place carries its GeoNames URI and a GeoJSON point,
-    anything else its stable ``ws:`` id as ``uri``; ``literal`` stays the story-local id."""
+    """A ninjs people/organisations/places item: a linked place carries its GeoNames URI (or its
+    ``iso3166-2:<code>`` uri, for a region GeoNames is not shipped with) and a GeoJSON point, anything else its stable
+    ``ws:`` id as ``uri``; ``literal`` stays the story-local id."""
     link = entity.link
     uri, point = entity.uri, None
     if link is not None and link.geonames_id is not None:
         uri = f"{_GEONAMES_URI}{link.geonames_id}/"
-        if link.lat is not None and link.lon is not None:
-            point = GeoJsonPoint(coordinates=[link.lon, link.lat])
+    if link is not None and link.uri is not None and link.lat is not None and link.lon is not None:
+        point = GeoJsonPoint(coordinates=[link.lon, link.lat])
     return NinjsConcept(
         name=entity.name, uri=uri, literal=entity.id, rel="mentioned", relevance=round(entity.salience * 100),
         creator="wirestream", geojson=point,

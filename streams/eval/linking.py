@@ -119,7 +119,7 @@ def _sentence_places(
 
 def is_same_place(title: str, place: Place, gazetteer: Gazetteer, linker: Linker) -> bool:
     """Whether the GeoNames entry ``place`` is the place the Wikipedia ``title`` names (see the module doc)."""
-    names = gazetteer.names_of(place.geonames_id) | {norm(place.name)}
+    names = gazetteer.names_of(place.uri) | {norm(place.name)}
     if norm(title) in names:
         return True
     qualifier = None
@@ -154,11 +154,12 @@ def evaluate_linking(
             )  # fmt: skip
             for i, members in enumerate(groups.values(), start=1)
         ]
-        result = {m.start: e for e in linker.link(entities, text) for m in e.mentions}
+        # by span, not start: a nested place ("Manila" in "Manila Bay") starts where its container does
+        result = {(m.start, m.end): e for e in linker.link(entities, text) for m in e.mentions}
         for g in golds:
-            entity = result.get(g.start)
+            entity = result.get((g.start, g.end))
             link = entity.link if entity is not None else None
-            place = linker.gaz.place(link.geonames_id) if link is not None and link.geonames_id is not None else None
+            place = linker.gaz.place_by_uri(link.uri) if link is not None and link.uri else None
             ok = place is not None and is_same_place(g.title, place, linker.gaz, linker)
             total += 1
             linked += place is not None

@@ -1,6 +1,7 @@
 """Stable entity ids: the same real-world name gets the same id on every worker, with no coordination.
 
-* a place linked to GeoNames: ``geonames:<id>`` (``geonames:3595528`` is Guatemala);
+* a place linked to GeoNames: ``geonames:<id>`` (``geonames:3595528`` is Guatemala); an admin-1 region
+  GeoNames does not give in the packages: ``iso3166-2:<code>`` (``iso3166-2:AU-NSW``);
 * any other entity: ``ws:<type>:<slug of its canonical name>`` (``ws:person:kamala-harris``,
   ``ws:org:new-york-post``, ``ws:misc:guatemalan`` -- a demonym's canonical name is its country's demonym);
 * a one-word PERSON (a surname) takes the id of the story's person whose name ends with it ("Harris" ->

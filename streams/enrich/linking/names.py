@@ -10,6 +10,7 @@ _DROP = re.compile(r"[.'\u2019\u2018`]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _LEADING_THE = re.compile(r"^the\s+")
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 
 
 def fold(text: str) -> str:
@@ -25,6 +26,11 @@ def norm(text: str) -> str:
     key = fold(_POSSESSIVE.sub("", text.strip())).replace("&", " and ")
     key = _NON_WORD.sub(" ", _DROP.sub("", key)).strip()
     return _LEADING_THE.sub("", key)
+
+
+def join_initials(text: str) -> str:
+    """Initials written with spaces joined (``"U. S."`` -> ``"U.S."``), so they normalise like the usual form."""
+    return _SPACED_INITIALS.sub(r"\1.", text)
 
 
 def slug(text: str) -> str:

