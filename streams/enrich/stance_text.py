@@ -2,13 +2,16 @@
 
 The target's mentions are wrapped in marker tokens (``[unused0]`` ... ``[unused1]``, already in the
 BERT vocabulary) and long sentences are cropped to ``max_length`` tokens around the first mention.
-Training (``training/train_stance.py``) and inference (``streams.enrich.stance``) both use this module,
-so the two cannot drift apart. Needs only ``tokenizers`` and ``numpy``.
+:func:`encode_sentences` marks several targets of one sentence at once and says which start markers belong to
+which target, so one forward pass serves them all. Training (``training/train_stance.py``) and inference
+(``streams.enrich.stance``) both use this module, so the two cannot drift apart. Needs only ``tokenizers``
+and ``numpy``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -67,11 +70,9 @@ def mark_spans(sentence: str, spans: Sequence[Span]) -> tuple[str, int]:
     return "".join(parts), primary
 
 
-def crop_ids(ids: Sequence[int], start_id: int, end_id: int, primary: int, max_length: int) -> list[int]:
-    """Crop ``[CLS] ... [SEP]`` ids to ``max_length`` keeping the ``primary``-th marked span, centred."""
-    if len(ids) <= max_length:
-        return list(ids)
-    inner = list(ids[1:-1])
+def crop_begin(ids: Sequence[int], start_id: int, end_id: int, primary: int, max_length: int) -> int:
+    """Where (in ``ids[1:-1]``) a ``max_length`` crop centred on the ``primary``-th marked span begins."""
+    inner = ids[1:-1]
     budget = max_length - 2
     starts = [i for i, t in enumerate(inner) if t == start_id]
     if starts and 0 <= primary < len(starts):
@@ -80,8 +81,15 @@ def crop_ids(ids: Sequence[int], start_id: int, end_id: int, primary: int, max_l
     else:
         left = right = 0
     begin = left if right - left + 1 >= budget else (left + right + 1) // 2 - budget // 2
-    begin = max(0, min(begin, len(inner) - budget))
-    return [ids[0], *inner[begin : begin + budget], ids[-1]]
+    return max(0, min(begin, len(inner) - budget))
+
+
+def crop_ids(ids: Sequence[int], start_id: int, end_id: int, primary: int, max_length: int) -> list[int]:
+    """Crop ``[CLS] ... [SEP]`` ids to ``max_length`` keeping the ``primary``-th marked span, centred."""
+    if len(ids) <= max_length:
+        return list(ids)
+    begin = crop_begin(ids, start_id, end_id, primary, max_length)
+    return [ids[0], *ids[1:-1][begin : begin + max_length - 2], ids[-1]]
 
 
 def encode_targets(
@@ -95,6 +103,62 @@ def encode_targets(
         crop_ids(enc.ids, start_id, end_id, primary, max_length)
         for enc, (_, primary) in zip(encodings, marked, strict=True)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One model input: token ids, and for each target it serves, the positions of that target's start markers."""
+
+    ids: list[int]
+    targets: list[tuple[int, list[int]]]  # (index of the target in its sentence's list, start-marker positions)
+
+
+def _segments(targets: Sequence[Sequence[Span]], length: int) -> tuple[list[Span], list[list[int]], list[int]]:
+    """Merged marked segments of all targets; per target its segment indices and its primary segment."""
+    segments, _ = merge_spans([s for spans in targets for s in spans], length)
+    own: list[list[int]] = []
+    primary: list[int] = []
+    for spans in targets:
+        inside = [(max(0, s), min(length, e)) for s, e in spans if min(length, e) > max(0, s)]
+        own.append([j for j, (a, b) in enumerate(segments) if any(s < b and a < e for s, e in inside)])
+        first = inside[0] if inside else None
+        primary.append(next((j for j, (a, b) in enumerate(segments) if first and a <= first[0] < b), -1))
+    return segments, own, primary
+
+
+def encode_sentences(
+    tokenizer: Tokenizer, items: Sequence[tuple[str, Sequence[Sequence[Span]]]], max_length: int
+) -> list[list[Row]]:
+    """Rows of each (sentence, [spans of target 0, spans of target 1, ...]) with every target marked at once.
+
+    A sentence that fits ``max_length`` tokens is one row serving all its targets; a longer one gets one row per
+    target, cropped around that target's first mention. A target with no span inside the sentence gets no row.
+    """
+    start_id, end_id = marker_ids(tokenizer)
+    plans = [_segments(targets, len(sentence)) for sentence, targets in items]
+    texts = []
+    for (sentence, _), (segments, _, _) in zip(items, plans, strict=True):
+        parts, cursor = [], 0
+        for a, b in segments:
+            parts += [sentence[cursor:a], MARK_START, sentence[a:b], MARK_END]
+            cursor = b
+        texts.append("".join([*parts, sentence[cursor:]]))
+    out: list[list[Row]] = []
+    for enc, (_, own, primary) in zip(tokenizer.encode_batch(texts), plans, strict=True):
+        ids = enc.ids
+        starts = [i for i, t in enumerate(ids) if t == start_id]
+        served = [k for k, segs in enumerate(own) if segs]
+        if len(ids) <= max_length:
+            out.append([Row(list(ids), [(k, [starts[j] for j in own[k]]) for k in served])] if served else [])
+            continue
+        rows = []
+        for k in served:
+            begin = crop_begin(ids, start_id, end_id, primary[k], max_length)
+            keep = range(begin + 1, begin + max_length - 1)  # positions in ids that survive the crop
+            positions = [starts[j] - begin for j in own[k] if starts[j] in keep]
+            rows.append(Row([ids[0], *ids[keep.start : keep.stop], ids[-1]], [(k, positions)]))
+        out.append(rows)
+    return out
 
 
 def pad_batch(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:

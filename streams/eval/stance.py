@@ -1,8 +1,9 @@
 """Stance evaluation on NewsMTSC dev files (``newsmtsc/dev_rw.jsonl``, ``newsmtsc/dev_mt.jsonl``).
 
 Every target is one :class:`StanceQuery`: its gold mention span (``sentence[from:to] == mention``, so ``to``
-is exclusive) followed by its ``further_mentions``, exactly as the model was trained. Scores: macro-F1 over
-negative/neutral/positive (as in the NewsMTSC paper) and accuracy.
+is exclusive) followed by its ``further_mentions``, exactly as the model was trained; a model that marks every
+target of a sentence (``"marking": "all"``) reads all the targets of one sentence in one row, as it does in a
+story. Scores: macro-F1 over negative/neutral/positive (as in the NewsMTSC paper) and accuracy.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Debian's real Prometheus scrapes a running wirestream worker while stories flow; its HTTP API answers.
+"""Debian's real Prometheus scrapes a running wirestream worker (and a state worker beside it) while stories flow;
+its HTTP API answers and every dashboard panel has data.
 
 Needs the ``running_worker`` fixture (tests/conftest.py): a started ``wirestream worker`` on the real broker,
 exposing ``.settings`` (streams.config.Settings) whose ``metrics_host:metrics_port`` serves /metrics and whose
@@ -15,6 +16,7 @@ import pytest
 from prometheus_fixture import PROMETHEUS, REPO_ROOT, PromQueryError, load_dashboard_build, run_prometheus, values
 
 from schemas.models import ReasonCode
+from streams.cli.harness import free_port, start_worker
 from streams.cli.wire import input_files, push_files
 
 pytestmark = [
@@ -28,13 +30,22 @@ WINDOW = "2m"  # rate window: wide enough to hold every increment of one pushed 
 
 def test_prometheus_scrapes_the_worker_while_stories_flow(running_worker: Any, tmp_path: Path) -> None:
     settings = running_worker.settings
-    target = f"{settings.metrics_host}:{settings.metrics_port}"
+    state = settings.model_copy(update={"role": "state", "metrics_port": free_port()})
+    targets = [f"{s.metrics_host}:{s.metrics_port}" for s in (settings, state)]
     files = input_files([SEEDS])
     malformed = [f for f in files if "malformed" in f.parts]
     assert malformed and len(files) > len(malformed), "seeds/ must hold valid and malformed stories"
 
-    with run_prometheus(tmp_path / "prometheus", [target]) as prom:
-        prom.wait_for('up{job="wirestream"} == 1', timeout=60)
+    state_worker = start_worker(state, tmp_path / "state.log", ready_timeout_s=120)
+    try:
+        _scrape_while_stories_flow(settings, targets, files, tmp_path)
+    finally:
+        state_worker.terminate()
+
+
+def _scrape_while_stories_flow(settings: Any, targets: list[str], files: list[Path], tmp_path: Path) -> None:
+    with run_prometheus(tmp_path / "prometheus", targets) as prom:
+        prom.wait_for('sum(up{job="wirestream"}) == 2', timeout=60)
         before = prom.wait_for("sum(wirestream_stories_consumed_total) or vector(0)", timeout=30)
         consumed_before = values(before)[0]
 
