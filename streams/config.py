@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     max_headline_chars: int = Field(default=1_000, ge=10)
     max_body_chars: int = Field(default=200_000, ge=100)
     max_entities: int = Field(default=200, ge=1, description="Entities kept per story (most salient first).")
+    ner_recognizer: Literal["spacy", "model"] = Field(default="spacy", description="Entity recogniser: spaCy `en_core_web_sm` + post-rules, or `model`, the trained ONNX token classifier (streams/enrich/models/ner; better on GUM, worse on CoNLL).")
     stance_max_entities: int = Field(default=8, ge=0, description="Most salient entities that get a stance, besides every person or organisation named at least twice (0 turns stance off).")
     stance_max_sentences: int = Field(default=64, ge=1, description="Sentences read per entity for its stance (the first ones naming it); one model pass per sentence serves every entity it names.")
     parse_timeout_s: float = Field(default=2.0, gt=0, description="Parse time budget per message.")
@@ -168,6 +169,7 @@ class Settings(BaseSettings):
             stage_wrapper_spec=self.stage_wrapper_spec,
             threads=self.enrich_threads,
             max_entities=self.max_entities,
+            ner_recognizer=self.ner_recognizer,
             stance_max_entities=self.stance_max_entities,
             stance_max_sentences=self.stance_max_sentences,
         )

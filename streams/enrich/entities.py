@@ -24,7 +24,7 @@ _TRAILING_WORD = re.compile(r"\s+(?:[\d.,:/-]+|[a-z][\w-]*)$")
 _FIELDS: tuple[TextField, TextField] = ("headline", "body")
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop a leading article and a trailing possessive from a span (entity names exclude them)."""
     span = text[start:end]
     for word in _LEADING_WORDS:
@@ -46,20 +46,30 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 class EntityRecognizer:
     """spaCy NER + sentence splitter; load once with :meth:`load`, then call :meth:`recognize` on batches."""
 
-    def __init__(self, nlp: object, model_version: str, batch_size: int = 32) -> None:
+    def __init__(
+        self, nlp: object, model_version: str, batch_size: int = 32, rules: Sequence[str] = ner_rules.SPACY_RULES
+    ) -> None:
         self._nlp = nlp
         self.model_version = model_version
-        #: model and post-rule versions, e.g. ``spacy-en_core_web_sm-3.8.0+rules.2026.12.1``
+        #: model and post-rule versions, e.g. ``spacy-en_core_web_sm-3.8.0+rules.2026.12.2``
         self.version = f"{model_version}+rules.{ner_rules.RULES_VERSION}"
         self.batch_size = batch_size
         self._labels = resources.mapping("ner_labels.tsv")
-        self._rules = ner_rules.NerRules.load()
+        self._rules = ner_rules.NerRules.load(rules)
 
     @classmethod
-    def load(cls, model: str = DEFAULT_MODEL, *, threads: int = 1, batch_size: int = 32) -> EntityRecognizer:
+    def load(
+        cls,
+        model: str = DEFAULT_MODEL,
+        *,
+        threads: int = 1,
+        batch_size: int = 32,
+        rules: Sequence[str] = ner_rules.SPACY_RULES,
+    ) -> EntityRecognizer:
         """Load the spaCy pipeline keeping only NER, and add a rule-based sentence splitter.
 
-        ``threads`` caps the BLAS/OpenMP threads of the process's numeric libraries at load time.
+        ``threads`` caps the BLAS/OpenMP threads of the process's numeric libraries at load time; ``rules`` names
+        the post-rules to run (default :data:`~streams.enrich.ner_rules.SPACY_RULES`).
         """
         import spacy  # heavy import: only when a model is actually loaded
 
@@ -81,7 +91,7 @@ class EntityRecognizer:
         sentences.add_sentence_splitter(nlp)
         meta = nlp.meta
         model_version = f"spacy-{meta.get('lang', 'en')}_{meta.get('name', 'model')}-{meta.get('version', '?')}"
-        return cls(nlp, model_version, batch_size=batch_size)
+        return cls(nlp, model_version, batch_size=batch_size, rules=rules)
 
     def recognize(self, docs: Sequence[Document]) -> list[DocEntities]:
         """Sentences and mentions of every document, with one batched ``nlp.pipe`` over all fields."""
@@ -94,35 +104,36 @@ class EntityRecognizer:
             for field in _FIELDS:
                 text = getattr(doc, field)
                 sdoc = next(parsed)
-                field_sents = self._sentences(field, text, sdoc)
+                field_sents = field_sentences(field, text, sdoc)
                 sents.extend(field_sents)
                 mentions.extend(self._mentions(field, text, sdoc, field_sents))
             mentions = self._rules.apply(doc, mentions, sents)
             out.append(DocEntities(doc.id, tuple(sents), tuple(mentions)))
         return out
 
-    @staticmethod
-    def _sentences(field: TextField, text: str, sdoc: object) -> list[Sentence]:
-        result: list[Sentence] = []
-        for sent in sdoc.sents:  # type: ignore[attr-defined]
-            start, end = sent.start_char, sent.end_char
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            if end > start:
-                result.append(Sentence(field, len(result), start, end, text[start:end]))
-        return result
-
     def _mentions(self, field: TextField, text: str, sdoc: object, sents: list[Sentence]) -> Iterable[RawMention]:
         for ent in sdoc.ents:  # type: ignore[attr-defined]
             etype = self._labels.get(ent.label_)
             if etype is None:
                 continue
-            start, end = _trim(text, ent.start_char, ent.end_char)
+            start, end = trim_span(text, ent.start_char, ent.end_char)
             if end <= start or not any(c.isalpha() for c in text[start:end]):
                 continue
             yield RawMention(text[start:end], field, start, end, sentence_index(sents, start), etype, ent.label_)  # type: ignore[arg-type]
+
+
+def field_sentences(field: TextField, text: str, sdoc: object) -> list[Sentence]:
+    """The sentences of a spaCy doc of ``text`` (one field), trimmed of surrounding whitespace."""
+    result: list[Sentence] = []
+    for sent in sdoc.sents:  # type: ignore[attr-defined]
+        start, end = sent.start_char, sent.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            result.append(Sentence(field, len(result), start, end, text[start:end]))
+    return result
 
 
 def _is_path(model: str) -> bool:

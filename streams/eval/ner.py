@@ -137,6 +137,22 @@ def evaluate_ner(
 ) -> dict[str, float]:
     """Score ``predict`` on ``data_dir/conll2003/dev.conll``; returns flat ``ner.conll.*`` report keys."""
     docs = [align(d) for d in read_conll(data_dir / DEV_FILE)]
+    return score_aligned(docs, predict, "ner.conll", limit=limit, predictions_dir=predictions_dir, batch_size=batch_size)
+
+
+def score_aligned(
+    docs: Sequence[AlignedDoc],
+    predict: Predictor,
+    prefix: str,
+    *,
+    limit: int | None = None,
+    predictions_dir: Path | None = None,
+    batch_size: int = 16,
+) -> dict[str, float]:
+    """Exact-match scores of ``predict`` on aligned gold documents, as ``<prefix>.*`` report keys.
+
+    Writes ``<predictions_dir>/<prefix without "ner.", default "ner">.jsonl`` when a folder is given.
+    """
     if limit is not None:
         docs = docs[:limit]
     gold: list[tuple[str, Chunk]] = []
@@ -151,16 +167,17 @@ def evaluate_ner(
             rows.append({"id": key, "entities": [{"start_token": s, "end_token": e, "type": t} for s, e, t in chunks]})
     if predictions_dir is not None:
         predictions_dir.mkdir(parents=True, exist_ok=True)
-        with (predictions_dir / "ner.jsonl").open("w", encoding="utf-8") as fh:
+        name = "ner" if prefix == "ner.conll" else prefix.replace(".", "_")
+        with (predictions_dir / f"{name}.jsonl").open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(r) + "\n" for r in rows)
     report: dict[str, float] = {
-        "ner.conll.f1_per_org_loc": count(gold, pred, ("PER", "ORG", "LOC")).f1,
-        "ner.conll.f1_all": count(gold, pred).f1,
-        "ner.conll.documents": float(len(docs)),
+        f"{prefix}.f1_per_org_loc": count(gold, pred, ("PER", "ORG", "LOC")).f1,
+        f"{prefix}.f1_all": count(gold, pred).f1,
+        f"{prefix}.documents": float(len(docs)),
     }
     for t in CONLL_TYPES:
         c = count(gold, pred, (t,))
-        report[f"ner.conll.per_type.{t}.precision"] = c.precision
-        report[f"ner.conll.per_type.{t}.recall"] = c.recall
-        report[f"ner.conll.per_type.{t}.f1"] = c.f1
+        report[f"{prefix}.per_type.{t}.precision"] = c.precision
+        report[f"{prefix}.per_type.{t}.recall"] = c.recall
+        report[f"{prefix}.per_type.{t}.f1"] = c.f1
     return report

@@ -4,7 +4,7 @@
                     [--predictions OUTDIR] [--limit N]
     python -m streams.eval ...   (same options)
 
-Tasks: ``ner`` (CoNLL-2003 dev, :mod:`streams.eval.ner`), ``linking`` (GUM dev places, :mod:`streams.eval.linking`),
+Tasks: ``ner`` (CoNLL-2003 dev, :mod:`streams.eval.ner`), ``ner.gum`` (GUM dev, :mod:`streams.eval.ner_gum`), ``linking`` (GUM dev places, :mod:`streams.eval.linking`),
 ``quotes`` (PolNeAR dev, :mod:`streams.eval.quotes`), ``stance`` (NewsMTSC dev, :mod:`streams.eval.stance`),
 ``topics`` (:mod:`streams.eval.topics`) and ``speed`` (the configured stages over 300 BBC articles,
 :mod:`streams.eval.speed`). A task whose data or module is missing is skipped with a message. Each stage is built
@@ -26,13 +26,14 @@ from streams.eval.report import format_table, write_report
 
 log = logging.getLogger(__name__)
 TOPIC_TASKS = ("topics.bbc", "topics.huffpost", "topics.masakhanews", "topics.own")  # "topics" runs all four
-ALL_TASKS = ("ner", "linking", "quotes", "stance", "topics", *TOPIC_TASKS, "speed", "clusters")
-DEFAULT_TASKS = ("ner", "linking", "quotes", "stance", *TOPIC_TASKS, "speed", "clusters")
+ALL_TASKS = ("ner", "ner.gum", "linking", "quotes", "stance", "topics", *TOPIC_TASKS, "speed", "clusters")
+DEFAULT_TASKS = ("ner", "ner.gum", "linking", "quotes", "stance", *TOPIC_TASKS, "speed", "clusters")
 DEFAULT_DATA_DIR = Path("../shared/data")
 DATA_FILES = {
     "linking": ("gum/splits.md",),
     "quotes": ("polnear/dev.jsonl",),
     "ner": ("conll2003/dev.conll",),
+    "ner.gum": ("gum/splits.md",),
     "stance": ("newsmtsc/dev_rw.jsonl", "newsmtsc/dev_mt.jsonl"),
     "topics.bbc": ("bbc-news/articles.jsonl",),
     "topics.huffpost": ("huffpost/dev.jsonl",),
@@ -161,6 +162,12 @@ def _run_task(
         return evaluate_ner(
             data_dir, enricher_predictor(models.enricher(["entities"], max_entities=1_000_000)), limit=limit, predictions_dir=predictions_dir
         )
+    if task == "ner.gum":  # named entities derived from GUM dev (streams.eval.ner_gum)
+        from streams.eval.ner import enricher_predictor
+        from streams.eval.ner_gum import evaluate_ner_gum
+
+        predict = enricher_predictor(models.enricher(["entities"], max_entities=1_000_000))
+        return evaluate_ner_gum(data_dir, predict, limit=limit, predictions_dir=predictions_dir)
     if task == "stance":
         from streams.eval.stance import evaluate_stance
 

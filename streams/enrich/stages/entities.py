@@ -1,4 +1,5 @@
-"""Stage ``entities``: spaCy NER + post-rules, mentions clustered into entities, ranked by salience, capped."""
+"""Stage ``entities``: NER (the trained ONNX model or spaCy) + post-rules, mentions clustered into entities, ranked
+by salience, capped."""
 
 from __future__ import annotations
 
@@ -6,16 +7,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from schemas.models import Entity, Mention
 from streams.enrich.clustering import Cluster, cluster_mentions, propagate
 from streams.enrich.config import EnrichConfig
+from streams.enrich.document import Document
 from streams.enrich.entities import EntityRecognizer
+from streams.enrich.mentions import DocEntities
 from streams.enrich.salience import salience
 from streams.enrich.stage import StoryState, Update
 from streams.enrich.truecase import casing
 
 ENTITIES_TRUNCATED = "entities_truncated"
+
+
+class Recognizer(Protocol):
+    """What the stage needs of a recogniser (spaCy's :class:`EntityRecognizer`, the ONNX model's)."""
+
+    @property
+    def version(self) -> str: ...
+
+    def recognize(self, docs: Sequence[Document]) -> list[DocEntities]: ...
 
 
 @lru_cache(maxsize=4)
@@ -35,7 +48,7 @@ def load_recognizer(model: str, threads: int) -> EntityRecognizer:
 class EntitiesStage:
     """Sentences and entity mentions of each story, clustered into at most ``max_entities`` entities."""
 
-    recognizer: EntityRecognizer
+    recognizer: Recognizer
     max_entities: int
     name: str = "entities"
     reads: tuple[str, ...] = ("doc",)
@@ -77,5 +90,21 @@ def _first_position(c: Cluster) -> tuple[bool, int]:
     return (m.field != "headline", m.start)
 
 
+@lru_cache(maxsize=4)
+def load_model_recognizer(model_dir: Path | None, threads: int) -> Recognizer:
+    """The trained ONNX recogniser of ``model_dir`` (default the shipped one), once per process.
+
+    Raises FileNotFoundError when the folder has no ``model.onnx``.
+    """
+    from streams.enrich.ner_model import DEFAULT_MODEL_DIR, OnnxEntityRecognizer
+
+    return OnnxEntityRecognizer.load(model_dir or DEFAULT_MODEL_DIR, threads=threads)
+
+
 def build(config: EnrichConfig) -> EntitiesStage:
+    """The stage with the configured recogniser (``config.ner_recognizer``: ``"model"`` or ``"spacy"``)."""
+    if config.ner_recognizer == "model":
+        return EntitiesStage(load_model_recognizer(config.ner_model_dir, config.threads), config.max_entities)
+    if config.ner_recognizer != "spacy":
+        raise ValueError(f"unknown ner_recognizer {config.ner_recognizer!r}: use 'model' or 'spacy'")
     return EntitiesStage(load_recognizer(config.spacy_model, config.threads), config.max_entities)

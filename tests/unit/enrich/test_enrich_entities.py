@@ -1,4 +1,8 @@
-"""NER with the real spaCy model on short texts written for these tests."""
+"""NER with the real spaCy model on short texts written for these tests.
+
+``recognizer`` runs the post-rules kept for spaCy (:data:`SPACY_RULES`); ``all_rules`` every declared rule, for
+the tests of rules the ablation dropped from the default (they stay declared and selectable).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,18 @@ import pytest
 
 from streams.enrich.document import Document
 from streams.enrich.entities import EntityRecognizer
+from streams.enrich.ner_rules import ALL_RULES
 from streams.enrich.truecase import is_shouting, recase_shouting
 
 
 @pytest.fixture(scope="module")
 def recognizer() -> EntityRecognizer:
     return EntityRecognizer.load()
+
+
+@pytest.fixture(scope="module")
+def all_rules() -> EntityRecognizer:
+    return EntityRecognizer.load(rules=ALL_RULES)
 
 
 def test_offsets_point_into_headline_and_body(recognizer: EntityRecognizer) -> None:
@@ -52,9 +62,9 @@ def test_mention_sentence_index(recognizer: EntityRecognizer) -> None:
     assert obama.sentence == 1
 
 
-def test_news_agency_rule_adds_missed_agency(recognizer: EntityRecognizer) -> None:
+def test_news_agency_rule_adds_missed_agency(all_rules: EntityRecognizer) -> None:
     body = "The minister resigned on Tuesday, Interfax said, citing officials."
-    (result,) = recognizer.recognize([Document("d5", "", body, "en")])
+    (result,) = all_rules.recognize([Document("d5", "", body, "en")])
     assert ("Interfax", "ORG") in {(m.text, m.type) for m in result.mentions}
 
 
@@ -94,6 +104,14 @@ def test_version_names_the_model_and_the_rule_set(recognizer: EntityRecognizer) 
     assert recognizer.model_version.startswith("spacy-")
 
 
+def test_default_rule_set_is_the_kept_one(recognizer: EntityRecognizer, all_rules: EntityRecognizer) -> None:
+    from streams.enrich.ner_rules import SPACY_RULES
+
+    assert [r.name for r in recognizer._rules.span_rules + recognizer._rules.type_rules + recognizer._rules.doc_rules] \
+        == list(SPACY_RULES)  # fmt: skip
+    assert len(all_rules._rules.span_rules + all_rules._rules.type_rules + all_rules._rules.doc_rules) == len(ALL_RULES)
+
+
 def test_casing_is_built_once_and_read_only() -> None:
     from streams.enrich.truecase import casing
 
@@ -113,12 +131,12 @@ def test_casing_is_built_once_and_read_only() -> None:
         ("The U.S. sent aid on Monday. Officials in the United States said more would follow.", "United States", "GPE"),
     ],
 )
-def test_story_entities_after_rules_and_clustering(recognizer: EntityRecognizer, body: str, name: str, etype: str) -> None:
+def test_story_entities_after_rules_and_clustering(all_rules: EntityRecognizer, body: str, name: str, etype: str) -> None:
     from streams.enrich.clustering import cluster_mentions, propagate
     from streams.enrich.truecase import casing
 
     doc = Document("r", "", body, "en")
-    (result,) = recognizer.recognize([doc])
+    (result,) = all_rules.recognize([doc])
     clusters = cluster_mentions(result.mentions)
     propagate(doc, clusters, result.sentences, casing())
     by_name = {c.name: c for c in clusters}
@@ -128,7 +146,7 @@ def test_story_entities_after_rules_and_clustering(recognizer: EntityRecognizer,
     assert [c.name for c in clusters if last in c.name.split()] == [name]  # no second entity for a short form
 
 
-def test_identity_acronyms_and_combining_forms_are_not_organisations(recognizer: EntityRecognizer) -> None:
+def test_identity_acronyms_and_combining_forms_are_not_organisations(all_rules: EntityRecognizer) -> None:
     body = "She spoke up for indigenous people, LBGTQ people and Afro-descendants across the region."
-    (result,) = recognizer.recognize([Document("a", "", body, "en")])
+    (result,) = all_rules.recognize([Document("a", "", body, "en")])
     assert not [m.text for m in result.mentions if m.type == "ORG"]

@@ -275,3 +275,14 @@ def test_apply_keeps_text_order_and_a_slug_cut(rules: NerRules) -> None:
     m = RawMention("SOCCER - RIVERTON", "headline", 0, 17, 0, "ORG", "ORG")
     out = rules.apply(Document("h", "SOCCER - RIVERTON WIN", "Interfax said.", "en"), [m], [])
     assert [(x.field, x.text, x.start) for x in out] == [("headline", "RIVERTON", 9), ("body", "Interfax", 0)]
+
+
+def test_a_rule_subset_runs_in_declared_order() -> None:
+    from streams.enrich.ner_rules import ALL_RULES, MODEL_RULES, SPACY_RULES
+
+    subset = NerRules.load(tuple(reversed(SPACY_RULES)))
+    names = [r.name for r in (*subset.span_rules, *subset.type_rules, *subset.doc_rules)]
+    assert names == [n for n in ALL_RULES if n in SPACY_RULES]
+    assert set(MODEL_RULES) <= set(ALL_RULES)
+    with pytest.raises(KeyError, match="unknown NER rules"):
+        NerRules.load(("no_such_rule",))
