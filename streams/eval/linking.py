@@ -25,8 +25,7 @@ from schemas.models import Entity, Mention
 from streams.enrich.linking.gazetteer import Gazetteer, Place
 from streams.enrich.linking.linker import Linker
 from streams.enrich.linking.names import norm
-
-_ENTITY = re.compile(r"\((\d+)-([^()]+?)(\))?(?=\(|\d+\)|$)|(\d+)\)")
+from streams.eval.ner_gum import gum_mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,19 +91,7 @@ def read_document(path: Path) -> tuple[str, list[GoldPlace]]:
 def _sentence_places(
     doc: str, sentence: list[list[str]], offsets: dict[str, tuple[int, int]], text: str
 ) -> Iterator[GoldPlace]:
-    open_spans: dict[str, list[tuple[str, int]]] = defaultdict(list)  # entity id -> (fields, first token index)
-    spans: list[tuple[str, int, int]] = []
-    for i, cols in enumerate(sentence):
-        misc = next((f[len("Entity=") :] for f in cols[9].split("|") if f.startswith("Entity=")), "")
-        for m in _ENTITY.finditer(misc):
-            if m.group(1):
-                if m.group(3):
-                    spans.append((m.group(2), i, i))
-                else:
-                    open_spans[m.group(1)].append((m.group(2), i))
-            elif open_spans.get(m.group(4)):
-                fields, first = open_spans[m.group(4)].pop()
-                spans.append((fields, first, i))
+    spans = gum_mentions(sentence)
     for fields, first, last in spans:
         parts = fields.split("-")
         if parts[0] != "place" or len(parts) < 7 or not parts[6]:

@@ -72,25 +72,31 @@ def read_conll(path: Path) -> list[ConllDoc]:
 
 def align(doc: ConllDoc) -> AlignedDoc:
     """Build the headline/body texts of ``doc`` and record where each token landed."""
+    return align_sentences(doc.id, [[(tok, tag, True) for tok, tag in sent] for sent in doc.sentences])
+
+
+def align_sentences(doc_id: str, sentences: Sequence[Sequence[tuple[str, str, bool]]]) -> AlignedDoc:
+    """A Document from tokenised sentences (the first one the headline when there are several, then one body line
+    each), with each token's field and offsets and its tag. A token is ``(text, tag, space before it)``."""
     fields: dict[str, list[str]] = {"headline": [], "body": []}
     tokens: list[tuple[str, int, int]] = []
     tags: list[str] = []
-    for si, sent in enumerate(doc.sentences):
-        field = "headline" if si == 0 and len(doc.sentences) > 1 else "body"
+    for si, sent in enumerate(sentences):
+        field = "headline" if si == 0 and len(sentences) > 1 else "body"
         parts = fields[field]
         offset = sum(len(p) for p in parts)
         if parts:
             parts.append("\n")
             offset += 1
-        for ti, (tok, tag) in enumerate(sent):
-            if ti:
+        for ti, (tok, tag, space) in enumerate(sent):
+            if ti and space:
                 parts.append(" ")
                 offset += 1
             parts.append(tok)
             tokens.append((field, offset, offset + len(tok)))
             tags.append(tag)
             offset += len(tok)
-    document = Document(doc.id, "".join(fields["headline"]), "".join(fields["body"]), "en")
+    document = Document(doc_id, "".join(fields["headline"]), "".join(fields["body"]), "en")
     return AlignedDoc(document, tokens, tags)
 
 

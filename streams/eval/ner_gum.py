@@ -32,8 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from streams.enrich import resources
-from streams.enrich.document import Document
-from streams.eval.ner import AlignedDoc, Predictor, score_aligned
+from streams.eval.ner import AlignedDoc, Predictor, align_sentences, score_aligned
 
 GUM_TO_CONLL = {
     "person": "PER",
@@ -120,7 +119,7 @@ def _sentence(rows: list[list[str]], spaces: list[bool]) -> GumSentence:
     return GumSentence(words, tuple(tags), tuple(spaces))
 
 
-def _mentions(rows: list[list[str]]) -> list[tuple[str, int, int]]:
+def gum_mentions(rows: list[list[str]]) -> list[tuple[str, int, int]]:
     """(entity fields, first, last word index) of every GUM mention of a sentence."""
     open_spans: dict[str, list[tuple[str, int]]] = defaultdict(list)
     spans: list[tuple[str, int, int]] = []
@@ -148,7 +147,7 @@ def named_spans(rows: list[list[str]]) -> list[tuple[int, int, str]]:
     upos = [r[3] for r in rows]
     forms = [r[1] for r in rows]
     found: list[tuple[int, int, str, int]] = []  # + the mention's length, so an outer mention's type wins a tie
-    for fields, first, last in _mentions(rows):
+    for fields, first, last in gum_mentions(rows):
         etype = GUM_TO_CONLL.get(fields.split("-")[0])
         ids = {rows[k][0] for k in range(first, last + 1)}
         heads = [k for k in range(first, last + 1) if rows[k][6] not in ids]
@@ -210,26 +209,10 @@ def _strip_title(forms: Sequence[str], upos: Sequence[str], a: int, b: int) -> i
 
 def align_gum(doc: GumDoc) -> AlignedDoc:
     """``doc`` as a Document (first sentence the headline, then body lines) with each word's offsets and tag."""
-    fields: dict[str, list[str]] = {"headline": [], "body": []}
-    tokens: list[tuple[str, int, int]] = []
-    tags: list[str] = []
-    for si, sent in enumerate(doc.sentences):
-        field = "headline" if si == 0 and len(doc.sentences) > 1 else "body"
-        parts = fields[field]
-        offset = sum(len(p) for p in parts)
-        if parts:
-            parts.append("\n")
-            offset += 1
-        for ti, (word, tag) in enumerate(zip(sent.words, sent.tags, strict=True)):
-            if ti and sent.space_after[ti - 1]:
-                parts.append(" ")
-                offset += 1
-            parts.append(word)
-            tokens.append((field, offset, offset + len(word)))
-            tags.append(tag)
-            offset += len(word)
-    document = Document(doc.id, "".join(fields["headline"]), "".join(fields["body"]), "en")
-    return AlignedDoc(document, tokens, tags)
+    return align_sentences(doc.id, [
+        [(w, t, k > 0 and sent.space_after[k - 1]) for k, (w, t) in enumerate(zip(sent.words, sent.tags, strict=True))]
+        for sent in doc.sentences
+    ])  # fmt: skip
 
 
 def evaluate_ner_gum(
