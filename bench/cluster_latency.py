@@ -15,23 +15,19 @@ from __future__ import annotations
 import argparse
 import time
 
-from kafka import KafkaConsumer, TopicPartition
-
 from bench.stats import percentile
 from faults.cases import as_outgoing
 from faults.env import FAULTS_HOME, FaultEnv, broker_settings, case_settings
 from faults.reconcile import Pusher
 from faults.stories import valid_stories
+from streams.cli.wire import make_consumer
 from streams.config import Settings
 from streams.topics import Topics
 
 
 def timestamps(settings: Settings, topic: str, want: int, timeout_s: float) -> dict[str, int]:
     """Broker timestamp (ms) of the first record per key of ``topic``, once ``want`` keys were read."""
-    consumer = KafkaConsumer(enable_auto_commit=False, **settings.kafka_client_config())
-    tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-    consumer.assign(tps)
-    consumer.seek_to_beginning(*tps)
+    consumer = make_consumer(settings, [topic])
     seen: dict[str, int] = {}
     deadline = time.monotonic() + timeout_s
     try:

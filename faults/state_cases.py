@@ -24,16 +24,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
 
 from faults.cases import Case, as_outgoing
 from faults.reconcile import Outgoing
 from faults.registry_cases import compare, diagnose, expected_counts
 from faults.stories import valid_stories
-from streams.cli.entities import read_records, read_topic
+from streams.cli.entities import read_latest, read_records
+from streams.cli.wire import make_consumer
 from streams.config import Settings
 from streams.topics import Topics
 
@@ -59,10 +60,7 @@ class AssignmentTail:
         self.records: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._consumer = KafkaConsumer(enable_auto_commit=False, **settings.kafka_client_config())
-        tps = [TopicPartition(self.topic, p) for p in sorted(self._consumer.partitions_for_topic(self.topic) or [])]
-        self._consumer.assign(tps)
-        self._consumer.seek_to_beginning(*tps)
+        self._consumer = make_consumer(settings, [self.topic])
         self._thread = threading.Thread(target=self._run, name="story-clusters-tail", daemon=True)
         self._thread.start()
 
@@ -120,18 +118,6 @@ def cluster_consistency(enriched_ids: set[str], assignments: list[dict[str, Any]
     }
 
 
-def read_clusters(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The latest record per cluster id on ``wire.clusters`` (tombstones remove)."""
-    out: dict[str, dict[str, Any]] = {}
-    for msg in read_topic(settings, Topics.of(settings).clusters):
-        if msg.key:
-            if msg.value:
-                out[msg.key.decode()] = orjson.loads(msg.value)
-            else:
-                out.pop(msg.key.decode(), None)
-    return out
-
-
 def _chunks(stories: list[Outgoing], n: int) -> list[list[Outgoing]]:
     size = -(-len(stories) // n)
     return [stories[i : i + size] for i in range(0, len(stories), size)]
@@ -150,10 +136,11 @@ def check_state(case: Case, tail: AssignmentTail, stories: list[Outgoing], fault
     deadline = time.monotonic() + sizes.settle_s
     while True:  # the state worker trails enrichment by a batch or two
         registry = compare(expected, read_records(case.settings))
-        clusters = cluster_consistency(enriched_ids, tail.snapshot(), read_clusters(case.settings))
+        clusters = cluster_consistency(enriched_ids, tail.snapshot(), read_latest(case.settings, Topics.of(case.settings).clusters))
         exact = registry["lost"] == registry["doubled"] == registry["missing"] == 0 and clusters["unassigned"] == 0
         if exact or time.monotonic() > deadline:
             break
+        case.supervise()  # a state worker that asked for a restart while the others settle gets it
         time.sleep(2.0)
     recover = [(t - f) if (t := tail.first_assigned_after(f)) is not None else None for f in faults_at]
     case.details.update(registry=registry, clusters=clusters, recover_s=[round(r, 1) if r is not None else None for r in recover])
@@ -170,28 +157,39 @@ def check_state(case: Case, tail: AssignmentTail, stories: list[Outgoing], fault
     )
 
 
+def faults_mid_stream(case: Case, tail: AssignmentTail, stories: list[Outgoing], steps: list[Callable[[], object]],
+                      rng: random.Random, pause_s: tuple[float, float]) -> list[float]:  # fmt: skip
+    """Push ``stories`` in ``len(steps) + 1`` chunks; after each chunk but the last, once the state worker has
+    assigned something since the chunk went out, wait a random ``pause_s`` and run the next step (a fault). Returns
+    the wall time of each fault."""
+    times: list[float] = []
+    for i, chunk in enumerate(_chunks(stories, len(steps) + 1)):
+        before = tail.count()
+        case.pusher.push(chunk)
+        if i == len(steps):
+            break
+        tail.wait_for_more(before, 120.0, case.supervise)  # the state worker has work in hand
+        time.sleep(rng.uniform(*pause_s))
+        times.append(time.time())
+        steps[i]()
+    return times
+
+
 def state_killed(rng: random.Random, sizes: StateSizes | None = None) -> Callable[[Case], None]:
     """kill -9 the state worker mid-stream ``sizes.kills`` times (a new one started each time)."""
     sizes = sizes or StateSizes()
 
+    def kill_and_restart(case: Case) -> None:
+        case.current.kill9()  # type: ignore[union-attr]
+        case.start("state-after-kill", role="state")
+
     def body(case: Case) -> None:
         stories = as_outgoing(valid_stories(sizes.stories, tag=f"state{rng.random():.6f}"))
-        chunks = _chunks(stories, sizes.kills + 1)
         case.start("enrich")
         case.start("state", role="state")
         tail = AssignmentTail(case.settings)
-        kills: list[float] = []
         try:
-            for i, chunk in enumerate(chunks):
-                before = tail.count()
-                case.pusher.push(chunk)
-                if i == len(chunks) - 1:
-                    break
-                tail.wait_for_more(before, 120.0, case.supervise)  # the state worker has work in hand
-                time.sleep(rng.uniform(0.5, 3.0))
-                kills.append(time.time())
-                case.current.kill9()  # type: ignore[union-attr]
-                case.start("state-after-kill", role="state")
+            kills = faults_mid_stream(case, tail, stories, [partial(kill_and_restart, case)] * sizes.kills, rng, (0.5, 3.0))
             case.details["killed_after_assignments"] = len(kills)
             check_state(case, tail, stories, kills, sizes)
         finally:
@@ -206,27 +204,16 @@ def state_rebalanced(rng: random.Random, sizes: StateSizes | None = None) -> Cal
 
     def body(case: Case) -> None:
         stories = as_outgoing(valid_stories(sizes.stories, tag=f"staterb{rng.random():.6f}"))
-        chunks = _chunks(stories, 4)
         case.start("enrich")
         first, second = case.start("state-a", role="state"), case.start("state-b", role="state")
         tail = AssignmentTail(case.settings)
-        faults: list[float] = []
         steps: list[Callable[[], object]] = [
             lambda: case.start("state-c", role="state"),
             lambda: first.terminate(timeout_s=30),
             lambda: second.terminate(timeout_s=30),
         ]
         try:
-            for i, chunk in enumerate(chunks):
-                before = tail.count()
-                case.pusher.push(chunk)
-                if i == len(steps):
-                    break
-                tail.wait_for_more(before, 120.0, case.supervise)
-                time.sleep(rng.uniform(0.5, 2.0))
-                faults.append(time.time())
-                steps[i]()
-            check_state(case, tail, stories, faults, sizes)
+            check_state(case, tail, stories, faults_mid_stream(case, tail, stories, steps, rng, (0.5, 2.0)), sizes)
         finally:
             tail.close()
 

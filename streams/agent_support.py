@@ -180,8 +180,8 @@ class OffsetGuard:
                 # after a rebalance: from the committed offset, or from what this worker already processed before
                 # it (a commit may not have happened yet: those messages are not skipped, they are done)
                 self.started.add(tp)
-                start = await self._start(tp)
-                want = max(start, want) if start is not None and want is not None else (want if start is None else start)
+                known = [v for v in (await self._start(tp), want) if v is not None]
+                want = max(known) if known else None
             if want is None:
                 want = offset
             if offset > want:

@@ -81,21 +81,24 @@ def read_topic(settings: Settings, topic: str, *, timeout_s: float = 30.0) -> li
     return messages
 
 
-def read_records(settings: Settings, *, timeout_s: float = 30.0) -> dict[str, Record]:
-    """The latest record per uri on the registry topic (tombstones remove), read up to the end offsets of now.
-
-    Raises ``streams.cli.wire.UnknownTopic`` when the topic does not exist, ``TimeoutError`` after ``timeout_s``.
-    """
-    records: dict[str, Record] = {}
-    for msg in read_topic(settings, Topics.of(settings).entities, timeout_s=timeout_s):
+def read_latest(settings: Settings, topic: str, *, timeout_s: float = 30.0) -> dict[str, Any]:
+    """The latest JSON value per key of a compacted ``topic`` (what compaction keeps; tombstones remove), read up
+    to the end offsets of now. Raises as :func:`read_topic`."""
+    latest: dict[str, Any] = {}
+    for msg in read_topic(settings, topic, timeout_s=timeout_s):
         if not msg.key:
             continue
-        uri = msg.key.decode("utf-8", "replace")
+        key = msg.key.decode("utf-8", "replace")
         if msg.value:
-            records[uri] = orjson.loads(msg.value)
+            latest[key] = orjson.loads(msg.value)
         else:
-            records.pop(uri, None)
-    return records
+            latest.pop(key, None)
+    return latest
+
+
+def read_records(settings: Settings, *, timeout_s: float = 30.0) -> dict[str, Record]:
+    """The latest record per uri on the registry topic (:func:`read_latest` of ``wire.entities``)."""
+    return read_latest(settings, Topics.of(settings).entities, timeout_s=timeout_s)
 
 
 @dataclass(frozen=True, slots=True)
