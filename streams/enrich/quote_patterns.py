@@ -167,6 +167,8 @@ class CuePatterns:
 
     cue: re.Pattern[str]
     cue_starts: frozenset[str]  # first words of cues and modifiers, lower case
+    strict: frozenset[str]  # cues that are nouns as often as verbs: "that", ":" or a quote must follow them
+    infinitive: frozenset[str]  # verbs of intent that are cues only before "to" ("wants to …")
     participle: re.Pattern[str]
     participle_words: frozenset[str]
     according: re.Pattern[str]
@@ -179,7 +181,7 @@ class CuePatterns:
 @cache
 def patterns() -> CuePatterns:
     """The cue patterns, built once from the data files."""
-    cues = resources.word_list("quote_cues.txt")
+    cues = resources.word_list("quote_cues.txt") | resources.word_list("quote_cue_infinitive.txt")
     mod_words = resources.word_list("quote_cue_modifiers.txt")
     mods = _alternation(mod_words)
     cue = re.compile(rf"(?<![\w-])(?P<mods>(?:(?:{mods})\s+)*)(?P<cue>{_alternation(cues)})(?![\w-])", re.IGNORECASE)
@@ -191,6 +193,8 @@ def patterns() -> CuePatterns:
     return CuePatterns(
         cue=cue,
         cue_starts=frozenset(w.split()[0].lower() for w in cues | mod_words),
+        strict=frozenset(w.lower() for w in resources.word_list("quote_cue_strict.txt")),
+        infinitive=frozenset(w.lower() for w in resources.word_list("quote_cue_infinitive.txt")),
         participle=participle,
         participle_words=frozenset(w.lower() for w in participles),
         according=according,

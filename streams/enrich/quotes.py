@@ -6,7 +6,9 @@ masked, so cue words inside quotes never count; each sentence is then matched ag
 * postposed: ``“Q,” Harris said.`` / ``“Q,” said Harris.`` / ``The plan failed, officials said.``
   (a following ``“Q2.”`` sentence of the same paragraph, or ``, “Q2.”`` after the cue, joins the content);
 * preposed: ``Harris said (that) …``, ``Harris told reporters (that) …``, ``Harris said: “Q.”``;
-* ``according to X``, before or after the content; participles (``…, adding that …``) take the clause's speaker.
+* ``according to X``, before or after the content; participles (``…, adding that …``) take the clause's speaker;
+* stance and intent verbs (``X endorsed Y``, ``X declined to …``, ``X wants to …``), ``Asked about Q, …``, and a
+  headline's ``Source: content``. A content read forward keeps its ``that`` (the PolNeAR content span does).
 
 The kind follows the PolNeAR heuristic on the content: ``direct`` when it opens and closes with quote marks,
 ``mixed`` when it holds one, else ``indirect``. Speakers are resolved by :func:`resolve_speakers`.
@@ -47,8 +49,18 @@ _SKIP_AFTER_CUE = re.compile(
     r"|\s+(?:also|then|later|further|again))*",
     re.IGNORECASE,
 )
-_THAT = re.compile(r"\s*[:,]?\s*(?:that\s+)?", re.IGNORECASE)
-_LISTENER_THAT = re.compile(r"(?:\s+[\w.'\u2019&-]+){1,8}?\s+that\s+")
+#: What must follow a cue of ``quote_cue_strict.txt``: ``that``, a colon, a quote, or the end of its clause.
+_STRICT_NEXT = re.compile(r"\s*(?:that\b|[:,.;]|\u00a7|$)", re.IGNORECASE)
+#: ``Asked about X, …`` / ``…, he said when asked by a reporter if X``: the question is the content, the asker
+#: (when named) its source.
+_ASKED = re.compile(
+    r"(?<![\w-])(?:(?:when|after|before|while)\s+(?:being\s+)?)?(?P<cue>[Aa]sked)"
+    r"(?:\s+by\s+(?P<spk>[^,;\u00a7]{2,60}?))?(?:\s+(?:on|last|this)\s+\w+)?"
+    r"\s+(?=(?:about|if|whether|what|how|why|who|where|which)\b)"
+)
+_TO_NEXT = re.compile(r"\s+to\s+[a-z]")
+_THAT = re.compile(r"\s*[:,]?\s*", re.IGNORECASE)
+_LISTENER_THAT = re.compile(r"(?:\s+[\w.'\u2019&-]+){1,8}?\s+(?=that\s+)")
 _LISTENER = re.compile(r"\s+(?:(?:the|a|an|his|her|their)\s+)?(?:(?:[A-Z][\w.&'\u2019-]*\s+)+|[a-z]+\s+)")
 _CONNECTOR = re.compile(r"^(?:but|and|so|yet|still|instead)\s*,?\s+", re.IGNORECASE)
 _LETTERS = re.compile(r"(?<![\w-])[A-Za-z]+")
@@ -181,9 +193,23 @@ def _speaker_before(m: str, pos: int, pats: CuePatterns) -> Span | None:
         gap_end = tok.start()
     while picked and picked[-1].group().lower() in _PREPOSITIONS:
         picked.pop()
-    if not picked:
+    while len(picked) > 1 and picked[0].group().endswith("ly") and picked[0].group().islower():
+        picked.pop(0)  # "Ng immediately posted": an adverb before the cue is not part of the speaker
+    if not picked or _not_speaker_end(picked[0].group()):
         return None
     return picked[-1].start(), picked[0].end()
+
+
+#: Words a speaker phrase never ends with: the cue word after them is a noun or an adjective
+#: (``the states``, ``five other states``, ``the first reports``).
+_NOT_SPEAKER_END = frozenset(
+    {"the", "a", "an", "this", "these", "those", "every", "each", "no", "any", "other", "own", "new", "key", "swing",
+     "early", "first", "last", "such"}
+)
+
+
+def _not_speaker_end(word: str) -> bool:
+    return word.lower() in _NOT_SPEAKER_END
 
 
 def _speaker_after(m: str, pos: int, pats: CuePatterns) -> Span | None:
@@ -321,6 +347,28 @@ def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]]
     return stop
 
 
+#: First words after a cue that open an adverbial, not a reported clause (``…, he said in remarks``).
+_NOT_CLAUSE = frozenset(
+    {"in", "at", "on", "of", "for", "with", "to", "during", "after", "before", "about", "from", "by", "as", "when",
+     "while", "because", "via", "through", "without", "outside", "inside", "near", "over", "under", "into", "onto",
+     "following", "amid", "among", "since", "until", "referring", "speaking", "who", "which", "whose", "where",
+     "and", "but", "or", "so", "than", "then", "according", "this", "last", "late", "early", "earlier",
+     "yesterday", "today", "tonight", "recently", "later", "repeatedly", "again", "also", "afterward", "afterwards"}
+)
+
+
+def _forward_clause(m: str, ce: int, cue: str, pats: CuePatterns) -> bool:
+    """Whether a preposed content follows the cue ending at ``ce`` (``In May, Ng said the bank …``): a word that
+    opens a clause right after it (time phrases skipped), not an adverbial (``…, Ng said in remarks``)."""
+    pos = _SKIP_AFTER_CUE.match(m, ce).end()  # type: ignore[union-attr]
+    w = _WORD.match(m, pos + 1) if m[pos : pos + 1] == " " else None
+    if w is None or w.group().lower() in _NOT_CLAUSE or w.group().lower() in pats.participle_words:
+        return False
+    start = _forward_start(m, ce, cue, pats)
+    stop = min(i for i in (m.find(",", start), m.find(";", start), len(m)) if i >= 0)
+    return len(_WORD.findall(m[start:stop])) >= 3
+
+
 def _has_content(m: str, start: int, end: int) -> bool:
     seg = m[start:end]
     return MASK in seg or len(_WORD.findall(seg)) >= 2
@@ -395,7 +443,7 @@ def _attributions_in(
 ) -> list[tuple[Span, Span, Span | None]]:
     """``(content, cue, speaker)`` spans (absolute offsets) of the sentence ``text[start:end]``."""
     m = _PARTY.sub(lambda p: " " * len(p.group()), masked(text, quotes, start, end))
-    events: list[tuple[int, str, re.Match[str]]] = []
+    events: list[tuple[int, str, re.Match[str]]] = [(c.start("cue"), "asked", c) for c in _ASKED.finditer(m)]
     events += [(c.start("cue"), "cue", c) for c in _cue_matches(m, pats)]
     events += [(c.start("cue"), "according", c) for c in pats.according.finditer(m)]
     events += [(c.start("cue"), "participle", c) for c in pats.participle.finditer(m)]
@@ -419,7 +467,17 @@ def _attributions_in(
         cue_span = (cs, ce)
         content: Span | None = None
         speaker: Span | None = None
-        if kind == "according":
+        if kind == "asked":
+            stop = re.search(r"[,;:.?!\u00a7\u2014]", m[c.end() :])
+            stop_at = c.end() + stop.start() if stop else len(m)
+            if not _has_content(m, c.end(), stop_at):
+                continue
+            speaker = c.span("spk") if c.group("spk") else None
+            if speaker is None and c.start() == c.start("cue"):
+                speaker = _speaker_before(m, c.start("cue"), pats)  # "Ng asked whether …"
+            content = _trim(m, c.end(), stop_at)
+            consumed = content[1]
+        elif kind == "according":
             speaker = _speaker_after(m, ce, pats)
             if speaker is None:
                 continue
@@ -471,6 +529,10 @@ def _attributions_in(
             consumed = stop_at
         else:
             ms = c.start("mods") if c.group("mods") else cs
+            if c.group("cue").lower() in pats.strict and not _STRICT_NEXT.match(m, ce):
+                continue  # "the states", "pledged delegates", "the rally continues"
+            if c.group("cue").lower() in pats.infinitive and not _TO_NEXT.match(m, ce):
+                continue  # "Ng wants a recount" is not reported; "Ng wants to recount the votes" is
             speaker = _speaker_before(m, ms, pats)
             before = m[consumed : speaker[0] if speaker else ms].rstrip()
             quote_next = _QUOTE_NEXT.match(m, _SKIP_AFTER_CUE.match(m, ce).end()) is not None  # type: ignore[union-attr]
@@ -487,6 +549,7 @@ def _attributions_in(
                 speaker is not None
                 and before.endswith(_POSTPOSED_END)
                 and _has_content(m, consumed, len(before) + consumed)
+                and not (before.endswith(",") and _forward_clause(m, ce, c.group("cue"), pats))
             ):
                 content = _quote_only(m, *_trim(m, consumed, consumed + len(before)))
                 consumed = ce
@@ -514,7 +577,15 @@ def _attributions_in(
                 consumed = ce
             elif speaker is None and m[consumed:ms].rstrip().endswith(_POSTPOSED_END):
                 speaker = _speaker_after(m, ce, pats)
-                if (
+                if speaker is None and MASK not in m[consumed:ms] and _forward_clause(m, ce, c.group("cue"), pats):
+                    speaker = _apposition_subject(m, consumed, ms, pats)  # "Ng, a spokesman, said on Friday that …"
+                    content_start = _forward_start(m, ce, c.group("cue"), pats)
+                    stop_at = _forward_stop(m, content_start, events, pats)
+                    if speaker is None or not _has_content(m, content_start, stop_at):
+                        continue
+                    content = _quote_only(m, *_trim(m, content_start, stop_at), lead_words=4)
+                    consumed = stop_at
+                elif (
                     speaker is not None
                     and MASK not in m[consumed:ms]
                     and (not _ends_clause(m, speaker[1]) or _name_before_comma(m, consumed, ms))
@@ -579,6 +650,8 @@ def find_attributions(text: str, field: TextField = "body") -> list[Attribution]
     for k in range(len(sents) - 1):
         if not found[k] and (lead := _colon_lead(text, quotes, sents[k], sents[k + 1], pats)) is not None:
             found[k] = [lead]
+    if sents and not found[0] and (head := _headline_colon(text, sents[0])) is not None:
+        found[0] = [head]
     out: list[Attribution] = []
     for k, (_, e) in enumerate(sents):
         for content, cue, speaker in found[k]:
@@ -605,6 +678,43 @@ def find_attributions(text: str, field: TextField = "body") -> list[Attribution]
                     fragments.append(q)
             out.append(Attribution(field, tuple(fragments), cue, speaker))
     return out
+
+
+#: ``Smith: Talks will resume`` / ``Poll: Ng leads in Ohio``: a headline that gives its source before a colon.
+_HEADLINE_COLON = re.compile(r"(?P<spk>[A-Z][\w.'\u2019&-]*(?:\s+[A-Z][\w.'\u2019&-]*){0,3})\s*:\s+(?=\S)")
+#: Headline labels before a colon that are not a source (``Breaking: …``, ``Watch: …``).
+_HEADLINE_LABELS = frozenset(
+    {"the", "wow", "look", "breaking", "revealed", "bombshell", "exclusive", "update", "watch", "video", "busted",
+     "boom", "byline", "just", "leaked", "photos", "listen", "opinion", "editorial", "analysis", "live", "fact",
+     "factcheck", "read", "transcript", "correction", "latest", "notice", "daily", "email", "newsletter", "quiz",
+     "review", "interview", "podcast", "explainer", "recap"}
+)
+
+
+def _headline_colon(text: str, sent: Span) -> tuple[Span, Span, Span] | None:
+    """``Ng: Talks will resume.`` as the first line of a field (a headline): the source before the colon, the rest
+    the content. Labels (``Breaking:``), all-caps kickers (``EXCLUSIVE:``) and numbers are not sources."""
+    s, e = sent
+    line_end = text.find("\n", s)
+    if s != len(text) - len(text.lstrip()) or (line_end != -1 and line_end < e):
+        return None
+    h = _HEADLINE_COLON.match(text, s, e)
+    if h is None:
+        return None
+    spk = h.group("spk")
+    words = spk.lower().split()
+    if (
+        spk.isupper()
+        or words[0].strip(".") in _HEADLINE_LABELS
+        or words[-1] in _HEADLINE_LABELS
+        or re.search(r"\d|['\u2019]s\b", spk)
+    ):
+        return None
+    content = _trim(text, h.end(), e)
+    if len(_WORD.findall(text[content[0] : content[1]])) < 3 or len(_WORD.findall(text[s:e])) > 30:
+        return None
+    colon = text.index(":", h.end("spk"))
+    return content, (colon, colon + 1), h.span("spk")
 
 
 def _colon_lead(

@@ -41,8 +41,9 @@ def _one(text: str) -> tuple[str, str, str | None]:
         # unlisted verb after a quote
         ("\u201cIt is safe!\u201d beamed Anna Okafor.", "\u201cIt is safe!\u201d", "beamed", "Anna Okafor"),
         # reported speech
-        ("Okafor said that the bridge would open in May.", "the bridge would open in May", "said", "Okafor"),
-        ("The minister told reporters that the bridge would open in May.", "the bridge would open in May", "told", "The minister"),
+        # "that" opens the content (PolNeAR puts the complementiser in the content span)
+        ("Okafor said that the bridge would open in May.", "that the bridge would open in May", "said", "Okafor"),
+        ("The minister told reporters that the bridge would open in May.", "that the bridge would open in May", "told", "The minister"),
         ("The bridge will open in May, a spokesman for the ministry said.", "The bridge will open in May", "said", "a spokesman for the ministry"),
         ("The bridge will open in May, according to the ministry.", "The bridge will open in May", "according to", "the ministry"),
         ("According to Okafor, the bridge will open in May.", "the bridge will open in May", "According to", "Okafor"),
@@ -60,7 +61,7 @@ def test_participle_takes_the_speaker_of_its_clause() -> None:
     found = find_attributions(text)
     assert [(a.content(text), text[a.cue[0] : a.cue[1]]) for a in found] == [
         ("\u201cIt is safe,\u201d", "said"),
-        ("the bridge would open in May", "adding"),
+        ("that the bridge would open in May", "adding"),
     ]
     assert found[1].speaker == found[0].speaker
 

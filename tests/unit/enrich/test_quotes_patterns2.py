@@ -122,7 +122,7 @@ def test_a_quote_paragraph_after_an_attributed_quote_stays_separate() -> None:
         ),
         (
             "Ng said the talks would resume soon \u2014 and she noted that the union had agreed.",
-            [("the talks would resume soon", "said", "Ng"), ("the union had agreed", "noted", "she")],
+            [("the talks would resume soon", "said", "Ng"), ("that the union had agreed", "noted", "she")],
         ),
         (
             "Ng said the talks had failed; the union blamed the port.",
