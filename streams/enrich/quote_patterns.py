@@ -127,15 +127,15 @@ def sentences(text: str, quotes: list[Span]) -> list[Span]:
             if rest and not (rest[0].isupper() or rest[0].isdigit() or rest.startswith(OPENING_MARKS)):
                 continue
             if cut > start:
-                out.append(_strip(text, start, cut))
+                out.append(strip_span(text, start, cut))
             start = cut
             pos = cut
         if pend > start and text[start:pend].strip():
-            out.append(_strip(text, start, pend))
+            out.append(strip_span(text, start, pend))
     return out
 
 
-def _strip(text: str, start: int, end: int) -> Span:
+def strip_span(text: str, start: int, end: int) -> Span:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

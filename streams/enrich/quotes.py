@@ -8,7 +8,9 @@ masked, so cue words inside quotes never count; each sentence is then matched ag
 * preposed: ``Harris said (that) …``, ``Harris told reporters (that) …``, ``Harris said: “Q.”``;
 * ``according to X``, before or after the content; participles (``…, adding that …``) take the clause's speaker;
 * stance and intent verbs (``X endorsed Y``, ``X declined to …``, ``X wants to …``), ``Asked about Q, …``, and a
-  headline's ``Source: content``. A content read forward keeps its ``that`` (the PolNeAR content span does).
+  headline's ``Source: content``. A content read forward keeps its ``that`` (the PolNeAR content span does);
+* naming cues (``X called Y “Z”``), ``X did A and said …`` (the sentence subject), and source-less raising cues
+  (``The court is expected to rule``: subject and infinitive, two fragments around the cue, no speaker).
 
 The kind follows the PolNeAR heuristic on the content: ``direct`` when it opens and closes with quote marks,
 ``mixed`` when it holds one, else ``indirect``. Speakers are resolved by :func:`resolve_speakers`.
@@ -34,9 +36,10 @@ from streams.enrich.quote_patterns import (
     patterns,
     quote_spans,
     sentences,
+    strip_span,
 )
 
-_TOKEN = re.compile(r"[\w\u00a7][\w'\u2019.&\u00a7-]*")
+_TOKEN = re.compile(r"[\w\u00a7][\w'\u2019.&\u00a7/-]*")
 _WORD = re.compile(r"\w[\w'\u2019.&-]*")
 _MAX_SPEAKER_TOKENS = 7
 _PREPOSITIONS = frozenset({"of", "for", "at", "with", "from", "by"})
@@ -73,6 +76,10 @@ _GENERIC_POST = re.compile(
 )
 _SUBJECT = re.compile(
     rf"\s*(?:(?:but|and|so|yet|then|later|still)\s*,?\s+)?(?P<spk>{_NAME}|he|she|they|we|I|(?:the|a|an|his|her|their|its)\s+(?:[\w'\u2019-]+\s+){{0,3}}?[\w'\u2019-]+(?=\s+[a-z]+(?:ed|s)\b))",
+    re.IGNORECASE,
+)
+_DET_SUBJECT = re.compile(
+    r"(?:the|a|an|his|her|their|its)\s+(?:[\w'\u2019-]+\s+){0,3}?[\w'\u2019-]+(?=\s+[a-z]+(?:ed|s)\b|\s*,)",
     re.IGNORECASE,
 )
 #: ``(D-Wis.)``, ``(R-Utah)``: a party and state label after a legislator's name, blanked out of speaker phrases.
@@ -212,6 +219,17 @@ def _not_speaker_end(word: str) -> bool:
     return word.lower() in _NOT_SPEAKER_END
 
 
+_ACCORDING_SOURCE = re.compile(r"\s+(?P<spk>[^,;:()\u00a7\u2014]{3,90}?)\s*(?=[,;:\u2014]|\.?$)")
+
+
+def _according_source(m: str, pos: int) -> Span | None:
+    """The source after ``according to`` when it is not a name: ``according to people familiar with the plan``."""
+    a = _ACCORDING_SOURCE.match(m, pos)
+    if a is None or len(a.group("spk").split()) > 12:
+        return None
+    return a.span("spk")
+
+
 def _speaker_after(m: str, pos: int, pats: CuePatterns) -> Span | None:
     """The speaker phrase starting right after ``pos`` of the masked sentence ``m`` (``…, said Harris``)."""
     picked: list[re.Match[str]] = []
@@ -260,6 +278,11 @@ def _subject(m: str, pos: int, pats: CuePatterns) -> Span | None:
         return None
     if words[0].lower() in pats.stops:
         return None
+    if words[0].lower() in ("the", "a", "an", "his", "her", "their", "its"):
+        # the case-blind name pattern also takes "The mayor cancelled the fair": keep the phrase before its verb
+        d = _DET_SUBJECT.match(m, a)
+        if d is not None:
+            return d.span()
     if (
         words[0][0].isupper()
         and words[0].lower() not in _DETERMINERS
@@ -336,7 +359,7 @@ def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]]
     for start, kind, c in events:
         if start <= pos or start >= stop:
             continue
-        if kind == "participle":
+        if kind == "participle" or (kind == "according" and m[:start].rstrip().endswith(",")):
             return c.start()
         if kind == "cue":
             ms = c.start("mods") if c.group("mods") else c.start("cue")
@@ -367,6 +390,21 @@ def _forward_clause(m: str, ce: int, cue: str, pats: CuePatterns) -> bool:
     start = _forward_start(m, ce, cue, pats)
     stop = min(i for i in (m.find(",", start), m.find(";", start), len(m)) if i >= 0)
     return len(_WORD.findall(m[start:stop])) >= 3
+
+
+_AND_CUE = re.compile(r"[^\s,;\u00a7]\s+and\s+(?:then\s+|also\s+|later\s+)?$", re.IGNORECASE)
+_LEAD_IN = re.compile(r"\s*(?:[A-Z][a-z]*\s+)?(?:in|at|on|during|after|before|for|with|from|by|speaking|asked)\b[^,\u00a7]{0,60},\s*", re.IGNORECASE)
+
+
+def _sentence_subject(m: str, start: int, end: int, pats: CuePatterns) -> Span | None:
+    """The subject opening the clause at ``start`` (a lead-in like ``In his speech,`` skipped), if it ends before
+    ``end`` and is followed by its verb (or an apposition): ``Ng met the families and said …``."""
+    if (lead := _LEAD_IN.match(m, start, end)) is not None:
+        start = lead.end()
+    sub = _subject(m, start, pats)
+    if sub is None or sub[1] >= end or m[sub[0] : sub[1]].lower() in ("we", "i"):
+        return None
+    return sub
 
 
 def _has_content(m: str, start: int, end: int) -> bool:
@@ -450,6 +488,7 @@ def _attributions_in(
     events += [(c.start("cue"), "colon", c) for c in _COLON.finditer(m)]
     events += [(c.start(), "generic", c) for c in _GENERIC_POST.finditer(m)]
     events += [(c.start("cue"), "dash", c) for c in _DASH_SPEAKER.finditer(m)]
+    events += [(c.start("cue"), "raising", c) for c in _RAISING.finditer(m)]
     events += [
         (c.start("cue"), "participle", c)
         for c in _PARTICIPLE_QUOTE.finditer(m)
@@ -478,11 +517,14 @@ def _attributions_in(
             content = _trim(m, c.end(), stop_at)
             consumed = content[1]
         elif kind == "according":
-            speaker = _speaker_after(m, ce, pats)
+            speaker = _speaker_after(m, ce, pats) or _according_source(m, ce)
             if speaker is None:
                 continue
             head = m[consumed:cs].strip()
-            if not head or _CONNECTOR.match(head + " ") or head.lower() in ("but", "and"):
+            if consumed and head in ("", ",") and found:
+                # "Ng intended to sell the site, according to a lawsuit": the whole clause is the lawsuit's account
+                content = _trim(m, 0, cs)
+            elif not head or _CONNECTOR.match(head + " ") or head.lower() in ("but", "and"):
                 comma = m.find(",", speaker[1])
                 if comma != -1 and _has_content(m, comma + 1, len(m)):
                     content = _trim(m, comma + 1, len(m))
@@ -491,6 +533,16 @@ def _attributions_in(
             if content is None:
                 continue
             consumed = max(content[1], speaker[1])
+        elif kind == "raising":
+            seg = max(m.rfind(ch, consumed, cs) for ch in ",;:(\u00a7\u2014")
+            subj = _trim(m, max(seg + 1, consumed), cs)
+            content_start = c.end()
+            stop_at = _forward_stop(m, content_start, events, pats)
+            n_subj = len(_WORD.findall(m[subj[0] : subj[1]]))
+            if not 0 < n_subj <= 12 or not _has_content(m, content_start, stop_at):
+                continue
+            content = (subj[0], _trim(m, content_start, stop_at)[1])
+            consumed = stop_at
         elif kind == "dash":
             if not _has_content(m, consumed, cs):
                 continue
@@ -568,6 +620,16 @@ def _attributions_in(
                     continue
                 content = _trim(m, content_start, stop_at)
                 consumed = stop_at
+            elif speaker is None and _AND_CUE.search(m, consumed, ms) and (
+                speaker := last_speaker or _sentence_subject(m, consumed, ms, pats)
+            ):
+                # "Ng met the families and said the city must act": the subject of the sentence said it
+                content_start = _forward_start(m, ce, c.group("cue"), pats)
+                stop_at = _forward_stop(m, content_start, events, pats)
+                if not _forward_clause(m, ce, c.group("cue"), pats) or not _has_content(m, content_start, stop_at):
+                    continue
+                content = _quote_only(m, *_trim(m, content_start, stop_at), lead_words=4)
+                consumed = stop_at
             elif (
                 speaker is None
                 and m[consumed:ms].rstrip().endswith(",")
@@ -606,6 +668,14 @@ def _attributions_in(
                 continue
         if content is None or content[1] <= content[0]:
             continue
+        if (
+            speaker is not None
+            and kind == "cue"
+            and c.group("cue").lower() in _NAMING
+            and (what := _WHAT.search(m, 0, speaker[0])) is not None
+            and content[0] > cs
+        ):
+            content = (what.start(), content[1])  # "what she called “a disgrace”": PolNeAR keeps the "what"
         last_speaker = speaker
         found.append(
             (
@@ -615,6 +685,20 @@ def _attributions_in(
             )
         )
     return found
+
+
+#: Naming cues (``X called Y “Z”``) and the ``what`` before their speaker (``what she called “Q”``).
+_NAMING = frozenset({"called", "calls", "dubbed"})
+_WHAT = re.compile(r"(?<![\w-])what\s+$", re.IGNORECASE)
+
+
+#: Source-less raising cues (``The court is expected to rule``, ``Ng appears to lead``): the subject and the
+#: infinitive are the content (PolNeAR: two fragments around the cue), no speaker.
+_RAISING = re.compile(
+    r"(?<![\w-])(?P<cue>(?:(?:is|are|was|were|be|been)\s+(?:not\s+|also\s+|widely\s+|now\s+)?expected"
+    r"|(?:appears|appeared|seems|seemed)))\s+(?=to\s+[a-z])",
+    re.IGNORECASE,
+)
 
 
 def _cue_matches(m: str, pats: CuePatterns) -> list[re.Match[str]]:
@@ -655,7 +739,7 @@ def find_attributions(text: str, field: TextField = "body") -> list[Attribution]
     out: list[Attribution] = []
     for k, (_, e) in enumerate(sents):
         for content, cue, speaker in found[k]:
-            fragments = [_extend_over_quotes(quotes, *content)]
+            fragments = _around_cue(text, _extend_over_quotes(quotes, *content), cue, speaker)
             after = max(speaker[1] if speaker else 0, cue[1])
             if (
                 cue[0] > content[1]
@@ -678,6 +762,13 @@ def find_attributions(text: str, field: TextField = "body") -> list[Attribution]
                     fragments.append(q)
             out.append(Attribution(field, tuple(fragments), cue, speaker))
     return out
+
+
+def _around_cue(text: str, content: Span, cue: Span, speaker: Span | None) -> list[Span]:
+    """The content's fragments: one span, or the two around a source-less cue inside it (``The court // to rule``)."""
+    if speaker is not None or not content[0] < cue[0] < cue[1] < content[1]:
+        return [content]
+    return [strip_span(text, content[0], cue[0]), strip_span(text, cue[1], content[1])]
 
 
 #: ``Smith: Talks will resume`` / ``Poll: Ng leads in Ohio``: a headline that gives its source before a colon.
