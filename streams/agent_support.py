@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
@@ -16,12 +16,15 @@ import faust
 from faust.types import EventT
 
 from streams import metrics
-from streams.config import RESTART_EXIT
+from streams.config import RESTART_EXIT, Settings
+from streams.kafka.admin import committed_offsets
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: Sends a batch's messages and returns the acknowledgements to await.
 Send = Callable[[], Awaitable[list[Awaitable[object]]]]
+#: The offsets the worker's group committed on a topic, by partition (partitions without a commit left out).
+CommittedReader = Callable[[str], Awaitable[Mapping[int, int]]]
 
 
 class FaustPublisher:
@@ -145,21 +148,37 @@ class OffsetGuard:
     committed offsets delivers a later offset first, and the earlier ones are then dropped as already read
     (faust-streaming #216, #221; seen here in the state worker after ``kill -9``). They never reach the agent and the
     offsets after them get committed. The guard follows each partition from its committed offset at assignment
-    (Faust's own, or the log start when nothing is committed), or from past what this worker itself processed
+    (Faust's own; else the group's commit read from the broker by ``committed``, since after a ``kill -9`` Faust may
+    not know it yet; else the log start when nothing is committed), or from past what this worker itself processed
     before a rebalance when that is later (done, only not committed yet), and reports a jump before any message
     after it is acknowledged, so the committed offset is still at or before the gap.
     """
 
-    def __init__(self, faust_app: faust.App) -> None:
+    def __init__(self, faust_app: faust.App, committed: CommittedReader | None = None) -> None:
         self.app = faust_app
+        self.committed = committed
         self.next: dict[Any, int] = {}  # every generation: the offset after the last one this worker saw
         self.started: set[Any] = set()  # partitions seen in this generation
         self.generation: int | None = None
+        self._broker_commits: dict[str, Mapping[int, int]] = {}  # this generation's answers, by topic
+
+    async def _broker_committed(self, tp: Any) -> int | None:
+        if self.committed is None:
+            return None
+        if tp.topic not in self._broker_commits:
+            try:
+                self._broker_commits[tp.topic] = await self.committed(tp.topic)
+            except Exception as exc:  # noqa: BLE001 - no answer: fall back to the log start (may restart once)
+                log.warning("could not read the committed offsets of %s: %r", tp.topic, exc)
+                self._broker_commits[tp.topic] = {}
+        return self._broker_commits[tp.topic].get(tp.partition)
 
     async def _start(self, tp: Any) -> int | None:
         committed = getattr(self.app.consumer, "_committed_offset", {}).get(tp)
         if committed is not None:
             return int(committed)
+        if (on_broker := await self._broker_committed(tp)) is not None:
+            return on_broker
         try:
             earliest = await self.app.consumer.earliest_offsets(tp)
         except Exception:  # noqa: BLE001 - no answer: this partition cannot be checked until the next assignment
@@ -171,6 +190,7 @@ class OffsetGuard:
         generation = getattr(self.app, "consumer_generation_id", None)
         if generation != self.generation:
             self.started.clear()
+            self._broker_commits.clear()
             self.generation = generation
         found = []
         for event in events:
@@ -190,6 +210,16 @@ class OffsetGuard:
         return found
 
 
+def broker_committed(settings: Settings) -> CommittedReader:
+    """A :data:`CommittedReader` for the worker's group (``settings.group_id``), asking the broker in a thread (the
+    admin client blocks)."""
+
+    async def read(topic: str) -> Mapping[int, int]:
+        return await asyncio.to_thread(committed_offsets, settings, settings.group_id, topic, timeout_s=10.0)
+
+    return read
+
+
 def restart_for(gaps: Sequence[Gap]) -> NoReturn:
     """Stop the worker at once, without committing, so its supervisor restarts it and the consumer re-reads the
     skipped messages from the committed offsets (at-least-once; every output is idempotent)."""
@@ -201,12 +231,13 @@ def restart_for(gaps: Sequence[Gap]) -> NoReturn:
 
 
 async def at_least_once(faust_app: faust.App, stream: faust.StreamT, size: int, within: float,
-                        handle: Callable[[Sequence[EventT]], Awaitable[None]]) -> None:  # fmt: skip
+                        handle: Callable[[Sequence[EventT]], Awaitable[None]],
+                        committed: CommittedReader | None = None) -> None:  # fmt: skip
     """The state agents' loop: batches of up to ``size`` events (or what came ``within`` seconds), each handled
     before its offsets may be committed (an extra reference per message until ``handle`` returned, every write
     acknowledged; a crash before re-delivers the batch), and the worker restarted when the consumer skipped offsets
     (:class:`OffsetGuard`)."""
-    guard = OffsetGuard(faust_app)
+    guard = OffsetGuard(faust_app, committed)
     # take_events exists on faust.Stream but is missing from the StreamT protocol
     async for events in stream.take_events(size, within=within):  # type: ignore[attr-defined]
         for event in events:

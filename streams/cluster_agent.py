@@ -48,6 +48,7 @@ from streams.agent_support import (
     Parts,
     TableWriter,
     at_least_once,
+    broker_committed,
     bytes_table,
     raw_topic,
     until_acknowledged,
@@ -242,7 +243,7 @@ async def _batches(stream: faust.StreamT, handle: Callable[[ClusterParts, Sequen
         p.check_assignment(app)
         await handle(p, events)
 
-    await at_least_once(app, stream, settings.batch_size * 4, settings.batch_timeout_s, step)
+    await at_least_once(app, stream, settings.batch_size * 4, settings.batch_timeout_s, step, broker_committed(settings))
 
 
 @app.agent(enriched_topic, concurrency=1)

@@ -43,6 +43,7 @@ from streams.agent_support import (
     Parts,
     TableWriter,
     at_least_once,
+    broker_committed,
     bytes_table,
     raw_topic,
     until_acknowledged,
@@ -198,7 +199,9 @@ async def _batches(stream: faust.StreamT, handle: Callable[[RegistryParts, Seque
     """Both agents' loop (:func:`streams.agent_support.at_least_once`) around ``handle``."""
     p = parts()
     metrics.init_registry_series()
-    await at_least_once(app, stream, settings.batch_size * 4, settings.batch_timeout_s, partial(handle, p))
+    await at_least_once(
+        app, stream, settings.batch_size * 4, settings.batch_timeout_s, partial(handle, p), broker_committed(settings)
+    )
 
 
 @app.agent(enriched_topic, concurrency=1)

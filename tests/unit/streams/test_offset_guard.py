@@ -89,3 +89,27 @@ def test_after_a_rebalance_what_this_worker_processed_is_not_a_gap() -> None:
     app.consumer_generation_id = 2
     assert gaps(guard, (A, 3)) == []
     assert gaps(guard, (A, 6)) == [Gap("wire.enriched", 0, 4, 6)]
+
+
+def test_a_commit_faust_does_not_know_yet_is_read_from_the_broker() -> None:
+    """After a kill -9 Faust's own committed offset can still be unknown while the consumer resumes from the group's
+    commit: that is no gap (it used to cost a restart)."""
+    asked: list[str] = []
+
+    async def on_broker(topic: str) -> Mapping[int, int]:
+        asked.append(topic)
+        return {0: 25}
+
+    guard = OffsetGuard(FakeApp(FakeConsumer({}, {A: 0, B: 0})), on_broker)  # type: ignore[arg-type]
+    assert gaps(guard, (A, 25), (A, 26)) == []
+    assert gaps(guard, (B, 4)) == [Gap("wire.enriched", 1, 0, 4)]  # no commit on partition 1: from the log start
+    assert asked == ["wire.enriched"]  # one question a topic and generation
+    assert gaps(guard, (A, 30)) == [Gap("wire.enriched", 0, 27, 30)]
+
+
+def test_no_answer_from_the_broker_falls_back_to_the_log_start() -> None:
+    async def failing(topic: str) -> Mapping[int, int]:
+        raise TimeoutError("broker away")
+
+    guard = OffsetGuard(FakeApp(FakeConsumer({}, {A: 0})), failing)  # type: ignore[arg-type]
+    assert gaps(guard, (A, 0), (A, 1)) == []
