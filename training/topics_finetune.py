@@ -70,12 +70,17 @@ def fine_tune(
     lr: float,
     head_lr: float,
     seed: int,
+    init_seed: int | None = None,
     max_steps: int | None = None,
 ) -> Classifier:
-    """AdamW, linear warm-up (6 %) and decay, cross-entropy; ``epochs`` may be fractional."""
+    """AdamW, linear warm-up (6 %) and decay, cross-entropy; ``epochs`` may be fractional.
+
+    ``init_seed`` (default ``seed``) draws the new layer's initial weights, ``seed`` the data order and dropout:
+    runs that share ``init_seed`` start from one point and can be averaged weight by weight (a soup)."""
+    torch.manual_seed(seed if init_seed is None else init_seed)
+    model = Classifier(n_classes)
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    model = Classifier(n_classes)
     steps_per_epoch = math.ceil(len(windows) / batch_size)
     total = max_steps or max(1, int(steps_per_epoch * epochs))
     optimiser = torch.optim.AdamW(

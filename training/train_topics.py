@@ -3,13 +3,15 @@
 1. Training windows (``streams.enrich.topic_text.chunk_ids``, the runtime's reading): HuffPost train headlines
    (world/US news left out; 5 % held out for calibration), BBC articles except those numbered NN1 (up to
    ``--train-chunks`` windows an article, each labelled with the article's topic, half of them cut to a random
-   length), and the project's own short
-   stories and sentences (``training/data/topic_examples.tsv``, ``topic_seeds.tsv``), repeated ``--own-copies``
-   times. MasakhaNEWS and ``tests/data/topics`` are evaluation only and never read.
+   length), the project's own short stories and sentences (``training/data/topic_examples.tsv``,
+   ``topic_seeds.tsv``, repeated ``--own-copies`` times), its full-length articles (``topic_articles_*.tsv``) and
+   article-bias-prediction articles whose AllSides topic maps to one IPTC topic (politics capped); of the last two,
+   one in seven (by headline hash) is held out for calibration. MasakhaNEWS and ``tests/data/topics`` are
+   evaluation only and never read.
 2. Fine-tune MiniLM + a linear layer over the 17 top-level topics (cross-entropy, AdamW).
 3. Export the encoder to ONNX, int8 per-channel; the linear layer becomes ``top_w``/``top_b`` of ``head.npz``.
 4. Calibrate with the int8 model as served: two softmax temperatures fitted (lowest ECE) on the held-out HuffPost
-   headlines and BBC articles, one for a headline alone, one for stories with body text; the routing
+   headlines and the held-out articles (BBC, own, AllSides), one for a headline alone, one for stories with body text; the routing
    threshold is read off the same held-out predictions. ``--from-export`` redoes steps 4-5 on an earlier run's
    export (``--work``) and head, without fine-tuning again.
 5. Second-level head: logistic regression on the names and descriptions of the second-level topics.
@@ -43,12 +45,13 @@ from streams.eval.topics import expected_calibration_error
 from training import topics_data as td
 from training.topics_export import WEIGHTS_DIR, export_encoder
 from training.topics_finetune import Window, fine_tune
+from training.topics_soup import average, save_top
 
 log = logging.getLogger("train_topics")
 TOP_CODES = [t.code for t in TOP_LEVEL]
 TOP_INDEX = {c: i for i, c in enumerate(TOP_CODES)}
 SUB_CODES = [t.code for t in SECOND_LEVEL]
-VERSION = "topics-minilm-ft-2"
+VERSION = "topics-minilm-ft-3"
 WINDOW_CHOICES = ((128, 1), (128, 2), (96, 3), (64, 3), (64, 4), (64, 5), (48, 5))
 
 
@@ -72,6 +75,15 @@ def cropped(windows: Sequence[Window], rng: random.Random, share: float, min_tok
             n = rng.randint(min_tokens, len(w.ids))
             w = Window([*w.ids[: n - 1], w.ids[-1]], w.label)
         out.append(w)
+    return out
+
+
+def set_spans(sizes: dict[str, int]) -> dict[str, slice]:
+    """Consecutive slices of a concatenation of named sets of ``sizes``."""
+    out, start = {}, 0
+    for name, n in sizes.items():
+        out[name] = slice(start, start + n)
+        start += n
     return out
 
 
@@ -182,10 +194,28 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     if args.cal_limit:
         hp_cal, bbc_cal = hp_cal[: args.cal_limit], bbc_cal[: args.cal_limit]
     own = td.own_examples() + td.seed_sentences()
+    articles = td.own_articles()
+    art_cal = [e for e in articles if td.held_out(e)]
+    art_train = [e for e in articles if not td.held_out(e)]
+    allsides = td.allsides(args.data_dir) if args.allsides_copies else []
+    as_cal = [e for e in allsides if td.held_out(e)]
+    as_train = td.capped(
+        [e for e in allsides if not td.held_out(e)], "medtop:11000000", args.allsides_politics, rng
+    )
+    if args.cal_limit:
+        art_cal, as_cal = art_cal[: args.cal_limit], as_cal[: args.cal_limit]
     windows = (
         windows_of(tok, hp_train, args.train_tokens, 1)
         + cropped(windows_of(tok, bbc_train, args.train_tokens, args.train_chunks), rng, args.crop_share)
         + windows_of(tok, own, args.train_tokens, args.train_chunks, args.own_copies)
+        + cropped(
+            windows_of(tok, art_train, args.train_tokens, args.train_chunks, args.article_copies),
+            rng, args.crop_share,
+        )
+        + cropped(
+            windows_of(tok, as_train, args.train_tokens, args.train_chunks, args.allsides_copies),
+            rng, args.crop_share,
+        )
     )
     counts = {c: 0 for c in TOP_CODES}
     for w in windows:
@@ -196,12 +226,19 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     if args.from_export is None:
         model = fine_tune(
             windows, len(TOP_CODES), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-            head_lr=args.head_lr, seed=args.seed, max_steps=args.max_steps,
+            head_lr=args.head_lr, seed=args.seed, init_seed=args.init_seed, max_steps=args.max_steps,
         )
         report["train_s"] = round(time.time() - started)
         export_encoder(model.encoder.bert, work, keep_fp32=True)
         top_w = model.head.weight.detach().numpy()
         top_b = model.head.bias.detach().numpy()
+        save_top(work, top_w, top_b)
+        if args.average_with:
+            runs = [work, *args.average_with]
+            work = work / "soup"
+            top_w, top_b = average(runs, work)
+            shutil.copyfile(runs[0] / "tokenizer.json", work / "tokenizer.json")
+            report["soup_of"] = [str(r) for r in runs]
     else:
         with np.load(args.from_export / "head.npz") as npz:
             top_w, top_b = npz["top_w"], npz["top_b"]
@@ -214,29 +251,29 @@ def train(args: argparse.Namespace) -> dict[str, object]:
 
     # Calibration set as served (int8, runtime windows); the temperature is fitted on it.
     served = TopicModel.load(out_dir, threads=1)
-    cal_docs = docs_of(hp_cal) + docs_of(bbc_cal)
-    cal_gold = np.array([TOP_INDEX[e.code] for e in hp_cal + bbc_cal])
+    cal_sets = {"huffpost_held": hp_cal, "bbc_held": bbc_cal, "articles_held": art_cal, "allsides_held": as_cal}
+    cal_examples = [e for examples in cal_sets.values() for e in examples]
+    cal_docs = docs_of(cal_examples)
+    cal_gold = np.array([TOP_INDEX[e.code] for e in cal_examples])
     logits, body, _ = timed_logits(served, cal_docs)
     temperature = (fit_temperature(logits[~body], cal_gold[~body]), fit_temperature(logits[body], cal_gold[body]))
     proba = calibrated(logits, body, temperature)
-    n_hp = len(hp_cal)
     report["temperature"] = {"headline_only": temperature[0], "with_body": temperature[1]}
+    spans = set_spans({name: len(examples) for name, examples in cal_sets.items()})
     report["calibration"] = {
         "uncalibrated": scores(softmax(logits), cal_gold),
         "one_temperature": scores(softmax(logits / fit_temperature(logits, cal_gold)), cal_gold),
-        "huffpost_held": scores(proba[:n_hp], cal_gold[:n_hp]),
-        "bbc_held": scores(proba[n_hp:], cal_gold[n_hp:]),
+        **{name: scores(proba[span], cal_gold[span]) for name, span in spans.items() if span.stop > span.start},
         "all": scores(proba, cal_gold),
     }
     report["route"] = {
         "all": route_table(proba, cal_gold),
-        "huffpost_held": route_table(proba[:n_hp], cal_gold[:n_hp]),
-        "bbc_held": route_table(proba[n_hp:], cal_gold[n_hp:]),
+        **{name: route_table(proba[span], cal_gold[span]) for name, span in spans.items() if span.stop > span.start},
     }
     log.info("calibration: T=%s %s", temperature, report["calibration"])
 
     # How much of the story to read: held-out BBC articles under each window, int8 and fp32.
-    bbc_gold = cal_gold[n_hp:]
+    bbc_gold = cal_gold[spans["bbc_held"]]
     fp32 = TopicModel(
         OnnxEncoder(work, max_length=512, threads=1, onnx_file="model.fp32.onnx"),
         {k: v for k, v in np.load(out_dir / "head.npz").items()}, VERSION, TopicThresholds(),
@@ -266,7 +303,9 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     report.update(
         seconds=round(time.time() - started, 1),
         data={"huffpost_train": len(hp_train), "huffpost_calibration": n_cal, "bbc_train": len(bbc_train),
-              "bbc_calibration": len(bbc_cal), "own": len(own)},
+              "bbc_calibration": len(bbc_cal), "own": len(own), "articles_train": len(art_train),
+              "articles_calibration": len(art_cal), "allsides_train": len(as_train),
+              "allsides_calibration": len(as_cal)},
         args={k: str(v) for k, v in vars(args).items()},
     )
     (out_dir / "training_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -284,6 +323,9 @@ def main() -> None:
     parser.add_argument("--max-chunks", type=int, default=4, help="windows the runtime reads a story")
     parser.add_argument("--train-chunks", type=int, default=2, help="windows a BBC article gives to training")
     parser.add_argument("--own-copies", type=int, default=8, help="repetitions of the project's own examples")
+    parser.add_argument("--article-copies", type=int, default=4, help="repetitions of the own full-length articles")
+    parser.add_argument("--allsides-copies", type=int, default=2, help="repetitions of AllSides articles (0: none)")
+    parser.add_argument("--allsides-politics", type=int, default=120, help="at most this many AllSides politics")
     parser.add_argument("--crop-share", type=float, default=0.5, help="of BBC windows, cut to a random length")
     parser.add_argument("--calibration-share", type=float, default=0.05, help="of HuffPost train, held out")
     parser.add_argument("--epochs", type=float, default=1.5)
@@ -296,7 +338,12 @@ def main() -> None:
     parser.add_argument("--extra-top", type=float, default=0.3)
     parser.add_argument("--second-level", type=float, default=0.35)
     parser.add_argument("--route-min-confidence", type=float, default=0.4)
-    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--seed", type=int, default=13, help="data order and dropout")
+    parser.add_argument("--init-seed", type=int, default=None, help="the new layer's initial weights (default --seed)")
+    parser.add_argument(
+        "--average-with", type=Path, nargs="*", default=[],
+        help="work dirs of earlier runs with the same --init-seed: ship the weight average of them and this run",
+    )
     parser.add_argument(
         "--from-export", type=Path, default=None, help="model dir of an earlier run: recalibrate only (uses --work)"
     )
