@@ -79,7 +79,8 @@ def fine_tune(
     runs that share ``init_seed`` start from one point and can be averaged weight by weight (a soup)."""
     torch.manual_seed(seed if init_seed is None else init_seed)
     model = Classifier(n_classes)
-    torch.manual_seed(seed)
+    if init_seed is not None and init_seed != seed:
+        torch.manual_seed(seed)
     rng = random.Random(seed)
     steps_per_epoch = math.ceil(len(windows) / batch_size)
     total = max_steps or max(1, int(steps_per_epoch * epochs))
