@@ -123,8 +123,11 @@ def sentences(text: str, quotes: list[Span]) -> list[Span]:
                 cut = q[1]
             elif m.group() == "." and _is_abbreviation(text, m.start()):
                 continue
+            if text[cut : cut + 1] in (")", "]"):
+                cut += 1  # "(…, Ng said.) The next …"
             rest = text[cut:pend].lstrip()
-            if rest and not (rest[0].isupper() or rest[0].isdigit() or rest.startswith(OPENING_MARKS)):
+            opens = rest[:1].isupper() or rest[:1].isdigit() or rest.startswith(OPENING_MARKS)
+            if rest and not (opens or (rest[0] in "([" and rest[1:2].isupper())):  # "… market. (The French …)"
                 continue
             if cut > start:
                 out.append(strip_span(text, start, cut))

@@ -48,7 +48,7 @@ _SKIP_AFTER_CUE = re.compile(
     r"|\s*,?\s*(?:yesterday|today|tonight|earlier|recently|later|last\s+(?:week|month|year|night)|this\s+week)"
     r"|\s*,?\s*(?:in|on|during|at|via)\s+(?:a|an|his|her|their|its|the)\s+(?:[\w'\u2019-]+\s+){0,3}?"
     r"(?:statement|interview|speech|letter|e-?mail|post|tweet|op-ed|appearance|release|call|conference|rally|briefing|debate|memo)"
-    r"(?:\s+(?:with|on|to|at)\s+[A-Z][\w.&'\u2019-]*(?:\s+[A-Z][\w.&'\u2019-]*)*)?"
+    r"(?:\s+(?:with|on|to|at)\s+(?-i:[A-Z])[\w.&'\u2019-]*(?:\s+(?-i:[A-Z])[\w.&'\u2019-]*)*)?"
     r"|\s+(?:also|then|later|further|again))*",
     re.IGNORECASE,
 )
@@ -350,6 +350,9 @@ _COORD = re.compile(r"(?:\s*[,;]\s*|\s+[\u2014\u2013-]+\s*|\s+)(?:and|but)\s+(?:
 _COORD_ONLY = re.compile(r"\s*(?:[,;]\s*|[\u2014\u2013-]+\s*)?(?:and|but)\s+(?:then\s+|also\s+)?", re.IGNORECASE)
 
 
+_COMMA_COORD = re.compile(r"\s*[,;]\s*(?:and|but)\s+$", re.IGNORECASE)
+
+
 def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]], pats: CuePatterns) -> int:
     """Where a content read forward from ``pos`` ends: the sentence end, a semicolon, or a coordinated attribution
     of its own (``… and warned that …``, ``— and he noted that …``, ``, citing …``)."""
@@ -367,6 +370,8 @@ def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]]
             head = spk[0] if spk is not None and m[spk[0] : spk[1]].lower() in pats.pronouns else ms
             if (coord := _COORD.search(m, pos, head)) is not None:
                 return coord.start()
+            if spk is not None and (coord := _COMMA_COORD.search(m, pos, spk[0])) is not None:
+                return coord.start()  # "…, but Ng said the bank …": a new speaker's clause
     return stop
 
 
@@ -380,10 +385,28 @@ _NOT_CLAUSE = frozenset(
 )
 
 
+#: ``said in a 2015 call with donors that …``: an adverbial phrase between the cue and a ``that`` clause; not a
+#: relative ``that`` (``in an interview that aired``), whose next word is a verb.
+_ADVERBIAL_THAT = re.compile(
+    r"\s+(?:in|on|at|during|via|through|after|before|while)\s+[^,;:()\u00a7\u2014]{2,70}?\s+(?P<that>that)\s+"
+    r"(?!(?:was|were|is|are|will|would|had|has|have|could|can|ran|aired|appeared|included|came|took|made|followed)\b"
+    r"|[a-z]+ed\b|(?!(?:his|this|its|us|has)\b)[a-z]+s\b)[\w\u00a7]",
+)
+
+
+def _adverbial_that(m: str, ce: int, pos: int) -> int | None:
+    """The start of the ``that`` clause after an adverbial phrase at the cue's end ``ce`` or at ``pos`` (after the
+    time and venue phrases): ``… during a call with donors that``, ``… in an interview on Friday at his office that``."""
+    a = _ADVERBIAL_THAT.match(m, ce) or _ADVERBIAL_THAT.match(m, pos)
+    return a.start("that") if a is not None else None
+
+
 def _forward_clause(m: str, ce: int, cue: str, pats: CuePatterns) -> bool:
     """Whether a preposed content follows the cue ending at ``ce`` (``In May, Ng said the bank …``): a word that
     opens a clause right after it (time phrases skipped), not an adverbial (``…, Ng said in remarks``)."""
     pos = _SKIP_AFTER_CUE.match(m, ce).end()  # type: ignore[union-attr]
+    if _adverbial_that(m, ce, pos) is not None:
+        return True
     w = _WORD.match(m, pos + 1) if m[pos : pos + 1] == " " else None
     if w is None or w.group().lower() in _NOT_CLAUSE or w.group().lower() in pats.participle_words:
         return False
@@ -416,6 +439,8 @@ def _trim(m: str, start: int, end: int) -> Span:
     """Trim spaces, a leading connector and trailing separators (never a closing quote mark)."""
     while start < end and m[start].isspace():
         start += 1
+    if m[start : start + 1] in ("(", "[") and not {")", "]"} & set(m[start:end]):
+        start += 1  # "(The service is rarely full, Ng said.)": the bracket the sentence opens with is not content
     if (c := _CONNECTOR.match(m, start, end)) is not None and c.end() < end:
         start = c.end()
     while end > start and (m[end - 1].isspace() or m[end - 1] in ",;:\u2014\u2013-."):
@@ -455,7 +480,9 @@ def _leading_quote(m: str, start: int, end: int) -> Span:
 
 def _forward_start(m: str, pos: int, cue: str, pats: CuePatterns) -> int:
     """Where the content starts after a preposed cue ending at ``pos`` (time phrases, listener, ``that`` skipped)."""
-    pos = _SKIP_AFTER_CUE.match(m, pos).end()  # type: ignore[union-attr]
+    ce, pos = pos, _SKIP_AFTER_CUE.match(m, pos).end()  # type: ignore[union-attr]
+    if (clause := _adverbial_that(m, ce, pos)) is not None:
+        return clause
     if cue.lower() in pats.listeners:
         if (t := _LISTENER_THAT.match(m, pos)) is not None and MASK not in t.group() and "," not in t.group():
             return t.end()
@@ -489,6 +516,8 @@ def _attributions_in(
     events += [(c.start(), "generic", c) for c in _GENERIC_POST.finditer(m)]
     events += [(c.start("cue"), "dash", c) for c in _DASH_SPEAKER.finditer(m)]
     events += [(c.start("cue"), "raising", c) for c in _RAISING.finditer(m)]
+    if (poll := _POLL.match(m)) is not None:
+        events.append((poll.start("cue"), "poll", poll))
     events += [
         (c.start("cue"), "participle", c)
         for c in _PARTICIPLE_QUOTE.finditer(m)
@@ -543,6 +572,12 @@ def _attributions_in(
                 continue
             content = (subj[0], _trim(m, content_start, stop_at)[1])
             consumed = stop_at
+        elif kind == "poll":
+            speaker = c.span("spk")
+            stop_at = _forward_stop(m, c.end(), events, pats)
+            if not _has_content(m, c.end(), stop_at):
+                continue
+            content = _trim(m, c.end(), stop_at)  # not consumed: "In a poll, 40% said …" holds the said clause too
         elif kind == "dash":
             if not _has_content(m, consumed, cs):
                 continue
@@ -585,6 +620,8 @@ def _attributions_in(
                 continue  # "the states", "pledged delegates", "the rally continues"
             if c.group("cue").lower() in pats.infinitive and not _TO_NEXT.match(m, ce):
                 continue  # "Ng wants a recount" is not reported; "Ng wants to recount the votes" is
+            if c.group("cue").lower() in ("show", "shows") and _SHOW_NOUN.search(m, 0, cs):
+                continue  # "his radio show", "Ng's show": the noun
             speaker = _speaker_before(m, ms, pats)
             before = m[consumed : speaker[0] if speaker else ms].rstrip()
             quote_next = _QUOTE_NEXT.match(m, _SKIP_AFTER_CUE.match(m, ce).end()) is not None  # type: ignore[union-attr]
@@ -668,6 +705,8 @@ def _attributions_in(
                 continue
         if content is None or content[1] <= content[0]:
             continue
+        if kind == "cue" and c.group("cue").lower() in _NAMING and content[1] <= cs:
+            continue  # a naming cue's content follows it: "…, Ng called in to the show" is not a quote
         if (
             speaker is not None
             and kind == "cue"
@@ -685,6 +724,22 @@ def _attributions_in(
             )
         )
     return found
+
+
+#: A poll as the source of its sentence: ``In a May Gallup poll, conducted by phone, Ng led by 5 points``.
+_POLL = re.compile(
+    r"\s*(?:(?:but|and|yet)\s+)?(?P<cue>in)\s+(?P<spk>[^,;:.\u00a7]{0,80}?\b(?:poll|polls|survey|surveys))\b"
+    r"[^,;:.\u00a7]{0,60},\s*(?:(?:conducted|released|taken|published)\b[^,;:\u00a7]{0,60},\s*)?",
+    re.IGNORECASE,
+)
+
+
+#: The word before ``show(s)`` when it is the noun (``the show``, ``her talk show``, ``Ng's show``).
+_SHOW_NOUN = re.compile(
+    r"(?<![\w-])(?:the|a|an|his|her|their|its|this|that|our|your|my|tv|talk|radio|news|game|morning|night|reality"
+    r"|hour-?long|[\w-]+['\u2019]s)\s+$",
+    re.IGNORECASE,
+)
 
 
 #: Naming cues (``X called Y “Z”``) and the ``what`` before their speaker (``what she called “Q”``).
@@ -746,6 +801,7 @@ def find_attributions(text: str, field: TextField = "body") -> list[Attribution]
                 and not text[content[0] : content[0] + 2].startswith(OPENING_MARKS)
                 and not any(c2[0] > cue[1] for _, c2, _ in found[k])
                 and (rest := _interrupted_rest(text, quotes, after, e, pats)) is not None
+                and not (speaker is not None and speaker[0] > cue[0] and _APPOSITION.match(text, rest[0]))
             ):
                 fragments.append(rest)  # "Rates fell, Ng said, and the bank would cut again."
             elif text[content[0] : content[0] + 2].startswith(OPENING_MARKS) and cue[0] > content[1]:
@@ -760,8 +816,17 @@ def find_attributions(text: str, field: TextField = "body") -> list[Attribution]
                     if "\n" in text[fragments[-1][1] : s2]:
                         break  # a quote paragraph after it is a new attribution in PolNeAR as often as not
                     fragments.append(q)
+            elif cue[0] > content[1] and inside(quotes, content[1] - 1) is not None and k + 1 < len(sents):
+                # ``Ng “lost the vote,” Lee said. “He knows it.”``: a mixed content goes on in the quote after it
+                s2, e2 = sents[k + 1]
+                if not found[k + 1] and "\n" not in text[e:s2] and (q := _pure_quote(text, quotes, s2, e2)):
+                    fragments.append(q)
             out.append(Attribution(field, tuple(fragments), cue, speaker))
     return out
+
+
+#: The first word of an apposition after an inverted speaker (``…, said Ng, a professor at …``), not a resumed content.
+_APPOSITION = re.compile(r"(?:a|an|the|who|whose|one|his|her|their|its|former|then)\b")
 
 
 def _around_cue(text: str, content: Span, cue: Span, speaker: Span | None) -> list[Span]:

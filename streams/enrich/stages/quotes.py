@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from streams.enrich.config import EnrichConfig
 
 #: Bump whenever the patterns (streams/enrich/quote_patterns.py, quotes.py) or data/quote_*.txt change.
-VERSION = "quotes-rules-4"
+VERSION = "quotes-rules-5"
 
 
 class QuotesStage:
