@@ -148,8 +148,9 @@ class OffsetGuard:
     committed offsets delivers a later offset first, and the earlier ones are then dropped as already read
     (faust-streaming #216, #221; seen here in the state worker after ``kill -9``). They never reach the agent and the
     offsets after them get committed. The guard follows each partition from its committed offset at assignment
-    (Faust's own; else the group's commit read from the broker by ``committed``, since after a ``kill -9`` Faust may
-    not know it yet; else the log start when nothing is committed), or from past what this worker itself processed
+    (Faust's own; else the log start, or when the first message delivered is past it the group's commit read from
+    the broker by ``committed``, since after a ``kill -9`` Faust may not know it yet), or from past what this worker
+    itself processed
     before a rebalance when that is later (done, only not committed yet), and reports a jump before any message
     after it is acknowledged, so the committed offset is still at or before the gap.
     """
@@ -173,17 +174,21 @@ class OffsetGuard:
                 self._broker_commits[tp.topic] = {}
         return self._broker_commits[tp.topic].get(tp.partition)
 
-    async def _start(self, tp: Any) -> int | None:
+    async def _start(self, tp: Any, offset: int) -> int | None:
+        """Where ``tp`` should resume, given that the first message delivered has ``offset``."""
         committed = getattr(self.app.consumer, "_committed_offset", {}).get(tp)
         if committed is not None:
             return int(committed)
-        if (on_broker := await self._broker_committed(tp)) is not None:
-            return on_broker
         try:
             earliest = await self.app.consumer.earliest_offsets(tp)
         except Exception:  # noqa: BLE001 - no answer: this partition cannot be checked until the next assignment
-            return None
-        return int(earliest[tp]) if tp in earliest else None
+            earliest = {}
+        start = int(earliest[tp]) if tp in earliest else None
+        if start is not None and offset > start:  # not at the log start: the broker may know a commit Faust does not
+            on_broker = await self._broker_committed(tp)
+            if on_broker is not None:
+                return on_broker
+        return start
 
     async def gaps(self, events: Sequence[EventT]) -> list[Gap]:
         """The gaps in ``events`` (one batch, in delivery order) given what this guard saw before."""
@@ -200,7 +205,7 @@ class OffsetGuard:
                 # after a rebalance: from the committed offset, or from what this worker already processed before
                 # it (a commit may not have happened yet: those messages are not skipped, they are done)
                 self.started.add(tp)
-                known = [v for v in (await self._start(tp), want) if v is not None]
+                known = [v for v in (await self._start(tp, offset), want) if v is not None]
                 want = max(known) if known else None
             if want is None:
                 want = offset

@@ -113,3 +113,15 @@ def test_no_answer_from_the_broker_falls_back_to_the_log_start() -> None:
 
     guard = OffsetGuard(FakeApp(FakeConsumer({}, {A: 0})), failing)  # type: ignore[arg-type]
     assert gaps(guard, (A, 0), (A, 1)) == []
+
+
+def test_the_broker_is_asked_only_when_a_partition_does_not_start_at_the_log_start() -> None:
+    asked: list[str] = []
+
+    async def on_broker(topic: str) -> Mapping[int, int]:
+        asked.append(topic)
+        return {}
+
+    guard = OffsetGuard(FakeApp(FakeConsumer({}, {A: 0})), on_broker)  # type: ignore[arg-type]
+    assert gaps(guard, (A, 0), (A, 1)) == []
+    assert asked == []
