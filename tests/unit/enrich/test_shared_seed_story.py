@@ -43,12 +43,11 @@ def test_harris_and_giammattei_are_one_person_each_and_guatemala_a_place(enrichm
     assert by_name.get("Guatemala") is not None and by_name["Guatemala"].type in ("GPE", "LOC")
 
 
-def test_politics_or_immigration_topic_and_a_stance_with_evidence_for_harris(enrichment: Enrichment) -> None:
-    # A vice-president's visit about the causes of migration: politics or society/immigration are both right
-    # (topics-minilm-ft-2 said politics, topics-minilm-ft-3 says society 0.55 with immigration, politics 0.28).
-    codes = {t.code for t in enrichment.topics}
+def test_politics_or_society_topic_and_a_stance_with_evidence_for_harris(enrichment: Enrichment) -> None:
+    # A vice-president's visit about the causes of migration: politics or society (immigration) are both right
+    # (topics-minilm-ft-2 said politics; topics-minilm-ft-3 reading 128x2 says society, politics below 0.3).
     assert enrichment.topics[0].code in {"medtop:11000000", "medtop:14000000"}
-    assert "medtop:11000000" in codes or "medtop:20000771" in codes
+    assert all(t.slug in {"politics", "society"} for t in enrichment.topics)
     harris = next(e for e in enrichment.entities if e.name == "Kamala Harris")
     assert harris.stance is not None and harris.stance.evidence
     assert all("Harris" in ev.sentence for ev in harris.stance.evidence)
