@@ -165,6 +165,11 @@ class Attribution:
         """The content: its fragments joined by one space."""
         return " ".join(text[s:e] for s, e in self.fragments)
 
+    def strings(self, text: str) -> tuple[str, str, str | None]:
+        """(content, cue, speaker) as text: the attribution read back out of its field."""
+        speaker = text[self.speaker[0] : self.speaker[1]] if self.speaker else None
+        return self.content(text), text[self.cue[0] : self.cue[1]], speaker
+
 
 def quote_kind(content: str) -> QuoteKind:
     """``direct`` / ``mixed`` / ``indirect`` by the quote marks of ``content`` (the PolNeAR heuristic)."""

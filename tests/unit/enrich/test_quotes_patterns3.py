@@ -9,10 +9,7 @@ from streams.enrich.quotes import find_attributions
 
 
 def _all(text: str, field: str = "body") -> list[tuple[str, str, str | None]]:
-    return [
-        (a.content(text), text[a.cue[0] : a.cue[1]], text[a.speaker[0] : a.speaker[1]] if a.speaker else None)
-        for a in find_attributions(text, field)  # type: ignore[arg-type]
-    ]
+    return [a.strings(text) for a in find_attributions(text, field)]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
