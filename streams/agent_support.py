@@ -150,9 +150,8 @@ class OffsetGuard:
     offsets after them get committed. The guard follows each partition from its committed offset at assignment
     (Faust's own; else the log start, or when the first message delivered is past it the group's commit read from
     the broker by ``committed``, since after a ``kill -9`` Faust may not know it yet), or from past what this worker
-    itself processed
-    before a rebalance when that is later (done, only not committed yet), and reports a jump before any message
-    after it is acknowledged, so the committed offset is still at or before the gap.
+    itself processed before a rebalance when that is later (done, only not committed yet), and reports a jump before
+    any message after it is acknowledged, so the committed offset is still at or before the gap.
     """
 
     def __init__(self, faust_app: faust.App, committed: CommittedReader | None = None) -> None:

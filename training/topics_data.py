@@ -11,7 +11,7 @@ import csv
 import hashlib
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +119,13 @@ def held_out(example: Example, share: int = 7) -> bool:
     return int(hashlib.sha1(example.headline.encode("utf-8")).hexdigest(), 16) % share == 0
 
 
+def split_held_out(
+    examples: list[Example], held: Callable[[Example], bool] = held_out
+) -> tuple[list[Example], list[Example]]:
+    """(held out, for training) of ``examples`` by ``held``."""
+    return [e for e in examples if held(e)], [e for e in examples if not held(e)]
+
+
 def capped(examples: list[Example], code: str, limit: int, rng: random.Random) -> list[Example]:
     """``examples`` with at most ``limit`` (a seeded sample) of topic ``code``."""
     of_code = [e for e in examples if e.code == code]
@@ -128,15 +135,11 @@ def capped(examples: list[Example], code: str, limit: int, rng: random.Random) -
 
 def own_articles(files: tuple[str, ...] = ARTICLE_FILES) -> list[Example]:
     """Full-length stories written for wirestream (``training/data/topic_articles_*.tsv``: code, headline, body)."""
-    out: list[Example] = []
-    for name in files:
-        path = DATA / name
-        if path.is_file():
-            out += [
-                Example(f"article-{name}-{e.id}", e.headline, e.body, e.code, "own-article")
-                for e in own_examples(path)
-            ]
-    return out
+    return [
+        Example(f"article-{name}-{e.id}", e.headline, e.body, e.code, "own-article")
+        for name in files
+        for e in own_examples(DATA / name)
+    ]
 
 
 def own_examples(path: Path = EXAMPLES_FILE) -> list[Example]:

@@ -190,22 +190,13 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     hp_cal, hp_train = hp[:n_cal], hp[n_cal:]
     if args.seed != args.split_seed:  # runs of one soup hold out the same headlines; the rest follows --seed
         rng.seed(args.seed)
-    bbc = td.bbc(args.data_dir)
-    bbc_cal = [e for e in bbc if td.bbc_held_out(e.id)]
-    bbc_train = [e for e in bbc if not td.bbc_held_out(e.id)]
-    if args.cal_limit:
-        hp_cal, bbc_cal = hp_cal[: args.cal_limit], bbc_cal[: args.cal_limit]
+    bbc_cal, bbc_train = td.split_held_out(td.bbc(args.data_dir), lambda e: td.bbc_held_out(e.id))
     own = td.own_examples() + td.seed_sentences()
-    articles = td.own_articles()
-    art_cal = [e for e in articles if td.held_out(e)]
-    art_train = [e for e in articles if not td.held_out(e)]
-    allsides = td.allsides(args.data_dir) if args.allsides_copies else []
-    as_cal = [e for e in allsides if td.held_out(e)]
-    as_train = td.capped(
-        [e for e in allsides if not td.held_out(e)], "medtop:11000000", args.allsides_politics, rng
-    )
+    art_cal, art_train = td.split_held_out(td.own_articles())
+    as_cal, as_train = td.split_held_out(td.allsides(args.data_dir) if args.allsides_copies else [])
+    as_train = td.capped(as_train, "medtop:11000000", args.allsides_politics, rng)
     if args.cal_limit:
-        art_cal, as_cal = art_cal[: args.cal_limit], as_cal[: args.cal_limit]
+        hp_cal, bbc_cal, art_cal, as_cal = (s[: args.cal_limit] for s in (hp_cal, bbc_cal, art_cal, as_cal))
     windows = (
         windows_of(tok, hp_train, args.train_tokens, 1)
         + cropped(windows_of(tok, bbc_train, args.train_tokens, args.train_chunks), rng, args.crop_share)
