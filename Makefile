@@ -7,7 +7,7 @@ TRAIN_VENV := .venv-train
 ARGS ?=
 DATA_DIR ?= ../shared/data
 
-.PHONY: help venv kafka-tools test test-unit demo eval bench faults lint schemas dashboards train-venv train-stance train-topics train-ner kafka-up kafka-down kafka-status kafka-cluster-up kafka-cluster-down kafka-cluster-status prometheus clean
+.PHONY: help venv kafka-tools test test-unit demo eval bench faults lint schemas dashboards train-venv train-stance train-topics train-ner train-quotes kafka-up kafka-down kafka-status kafka-cluster-up kafka-cluster-down kafka-cluster-status prometheus clean
 
 help:
 	@echo "make demo [ARGS=--once]   set up, start broker + worker, push seeds/, show enriched events"
@@ -23,7 +23,7 @@ help:
 	@echo "make lint                 ruff and mypy"
 	@echo "make schemas              re-export the JSON Schemas"
 	@echo "make dashboards           regenerate the Grafana dashboard JSON"
-	@echo "make train-stance | train-topics | train-ner   retrain a shipped model (separate .venv-train with torch)"
+	@echo "make train-stance | train-topics | train-ner | train-quotes   retrain a shipped model (separate .venv-train)"
 	@echo "make venv | kafka-tools | prometheus | train-venv   install the virtualenv, Java + Maven, Prometheus, the training env"
 	@echo "make clean                remove the virtualenvs and tool caches"
 
@@ -107,6 +107,9 @@ train-stance: train-venv
 
 train-topics: train-venv  # ~30 min on 2 cores; writes streams/enrich/models/topics (see its TRAINING.md)
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.train_topics --data-dir $(DATA_DIR) --threads 2 $(ARGS)
+
+train-quotes: train-venv  # ~3 min; writes streams/enrich/models/quotes/cues.json (see its TRAINING.md)
+	$(TRAIN_VENV)/bin/python -m training.train_quote_cues --data-dir $(DATA_DIR) $(ARGS)
 
 train-ner: train-venv  # ~20 min on 2 idle cores; writes streams/enrich/models/ner (see its TRAINING.md)
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.train_ner --data-dir $(DATA_DIR) --threads 2 $(ARGS)

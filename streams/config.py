@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     max_body_chars: int = Field(default=200_000, ge=100)
     max_entities: int = Field(default=200, ge=1, description="Entities kept per story (most salient first).")
     ner_recognizer: Literal["spacy", "model"] = Field(default="spacy", description="Entity recogniser: spaCy `en_core_web_sm` + post-rules, or `model`, the trained ONNX token classifier (streams/enrich/models/ner; better on GUM, worse on CoNLL).")
+    quote_learned_cues: bool = Field(default=True, description="Quotes: besides the cue patterns, the learned cue detector (streams/enrich/models/quotes) finds attributions whose verb no list names (`false`: patterns only).")
     stance_max_entities: int = Field(default=8, ge=0, description="Most salient entities that get a stance, besides every person or organisation named at least twice (0 turns stance off).")
     stance_max_sentences: int = Field(default=64, ge=1, description="Sentences read per entity for its stance (the first ones naming it); one model pass per sentence serves every entity it names.")
     parse_timeout_s: float = Field(default=2.0, gt=0, description="Parse time budget per message.")
@@ -170,6 +171,7 @@ class Settings(BaseSettings):
             threads=self.enrich_threads,
             max_entities=self.max_entities,
             ner_recognizer=self.ner_recognizer,
+            quote_learned_cues=self.quote_learned_cues,
             stance_max_entities=self.stance_max_entities,
             stance_max_sentences=self.stance_max_sentences,
         )

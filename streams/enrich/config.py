@@ -23,7 +23,9 @@ class EnrichConfig:
     ``stance_types`` and every person or organisation named at least twice, over at most ``stance_max_sentences``
     sentences each (the first ones naming the entity).
     ``ner_recognizer``: ``"model"`` (the trained ONNX token classifier in ``ner_model_dir``, default
-    ``streams/enrich/models/ner``) or ``"spacy"`` (``spacy_model`` + its post-rules).
+    ``streams/enrich/models/ner``) or ``"spacy"`` (``spacy_model`` + its post-rules). ``quote_learned_cues``: the
+    quotes stage adds the learned cue detector (``quote_cue_model``, default ``streams/enrich/models/quotes/cues.json``)
+    to its patterns.
     """
 
     stages: tuple[str, ...] = DEFAULT_STAGES
@@ -36,6 +38,8 @@ class EnrichConfig:
     ner_model_dir: Path | None = None
     topics_model_dir: Path | None = None
     stance_model_dir: Path | None = None
+    quote_learned_cues: bool = True
+    quote_cue_model: Path | None = None
     stance_types: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE")
     stance_max_entities: int = 8
     stance_max_sentences: int = 64

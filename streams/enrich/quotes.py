@@ -1,6 +1,6 @@
 """Who said what: quotations and reported speech of a story, attributed to its entities.
 
-Rule-based and deterministic. Per field, quoted spans are found first (:func:`quote_patterns.quote_spans`) and
+Deterministic: patterns, plus an optional learned cue detector. Per field, quoted spans are found first (:func:`quote_patterns.quote_spans`) and
 masked, so cue words inside quotes never count; each sentence is then matched against the attribution patterns:
 
 * postposed: ``“Q,” Harris said.`` / ``“Q,” said Harris.`` / ``The plan failed, officials said.``
@@ -11,6 +11,11 @@ masked, so cue words inside quotes never count; each sentence is then matched ag
   headline's ``Source: content``. A content read forward keeps its ``that`` (the PolNeAR content span does);
 * naming cues (``X called Y “Z”``), ``X did A and said …`` (the sentence subject), and source-less raising cues
   (``The court is expected to rule``: subject and infinitive, two fragments around the cue, no speaker).
+
+With a :class:`~streams.enrich.quote_cue_model.CueModel` (the quotes stage ships one), the words it reads as cues
+where no pattern found an attribution add attributions of their own (``X pledged / attacked / backed Y``): the
+speaker before the cue, the clause after it, kept when the model's attribution filter agrees. They never change
+what the patterns found, and never nest inside a pattern's content.
 
 The kind follows the PolNeAR heuristic on the content: ``direct`` when it opens and closes with quote marks,
 ``mixed`` when it holds one, else ``indirect``. Speakers are resolved by :func:`resolve_speakers`.
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 
 from schemas.models import Entity, Quote, QuoteKind, TextField
 from streams.enrich.document import Document
+from streams.enrich.quote_cue_model import CueModel, attribution_features
 from streams.enrich.quote_patterns import (
     CLOSING_MARKS,
     MASK,
@@ -152,6 +158,7 @@ class Attribution:
     fragments: tuple[Span, ...]
     cue: Span
     speaker: Span | None
+    learned: float | None = None  # for a learned cue's: the filter's probability that the content is right
 
     @property
     def start(self) -> int:
@@ -508,11 +515,139 @@ def _extend_over_quotes(quotes: list[Span], start: int, end: int) -> Span:
     return start, end
 
 
+def _masked_sentence(text: str, start: int, end: int, quotes: list[Span]) -> str:
+    """The sentence ``text[start:end]`` as the patterns read it: quotes masked, party labels (``(D-Va.)``) blanked."""
+    return _PARTY.sub(lambda p: " " * len(p.group()), masked(text, quotes, start, end))
+
+
+def masked_sentences(text: str) -> list[tuple[int, str]]:
+    """``(start, masked sentence)`` of every sentence of ``text``, as :func:`find_attributions` reads them."""
+    quotes = quote_spans(text)
+    return [
+        (s, _masked_sentence(text, s, e, quotes)) for s, e in _merge_tails(text, sentences(text, quotes), patterns())
+    ]
+
+
+#: Words between a speaker and a learned cue: auxiliaries and adverbs (``Ng has long opposed``).
+_AUXILIARIES = frozenset(
+    {"has", "have", "had", "is", "are", "was", "were", "be", "been", "being", "will", "would", "could", "can",
+     "may", "might", "should", "must", "also", "not", "never", "still", "already", "just", "do", "does", "did",
+     "now", "again", "long", "once", "even", "only"}
+)
+_FUNCTION_CUE_WORDS = frozenset(
+    {"to", "for", "about", "that", "of", "on", "in", "with", "as", "by", "from", "against", "and", "the", "a"}
+)
+_NEXT_WORD = re.compile(r"\s+[a-z][\w'\u2019-]*")
+
+
+def _auxiliary(word: str) -> bool:
+    return word in _AUXILIARIES or (word.endswith("ly") and word.islower())
+
+
+#: Where a content read forward from a learned cue ends, short of the sentence end: a new clause.
+_LEARNED_STOP = re.compile(r",(?!\s*\u00a7)|;|\s[\u2014\u2013]\s|\s--\s")
+
+
+def _learned_attributions(
+    m: str, spans: list[tuple[int, int, float]], pats: CuePatterns
+) -> list[tuple[Span, Span, Span | None, float]]:
+    """``(content, cue, speaker, probability)`` (offsets in ``m``) for the learned cue words ``spans`` of a masked
+    sentence: adjacent cue words join one cue (its probability the highest); the speaker is the phrase before it
+    (auxiliaries and adverbs skipped) or else the sentence's subject, the content the clause after it, or the
+    clause before ``, X <cue>`` when nothing follows."""
+    runs: list[tuple[int, int, float]] = []
+    for s, e, p in spans:
+        if runs and not m[runs[-1][1] : s].strip():
+            runs[-1] = (runs[-1][0], e, max(p, runs[-1][2]))
+        else:
+            runs.append((s, e, p))
+    out: list[tuple[Span, Span, Span | None, float]] = []
+    for cs, ce, p in runs:
+        while (w := _NEXT_WORD.match(m, ce)) is not None and _auxiliary(m[cs:ce].split()[-1]):
+            ce = w.end()  # "have long" + "opposed": the verb after the auxiliaries the model took
+        if all(w in _FUNCTION_CUE_WORDS for w in m[cs:ce].lower().split()):
+            continue  # "to", "for" alone: the cue word of a longer cue the model did not take
+        head = cs
+        while (w := re.search(r"([A-Za-z]+)\s+$", m[:head])) is not None and _auxiliary(w.group(1)):
+            head = w.start(1)
+        speaker = _speaker_before(m, head, pats) or _sentence_subject(m, 0, head, pats)
+        content_start = _forward_start(m, ce, m[cs:ce], pats)
+        stop = _LEARNED_STOP.search(m, content_start)
+        stop_at = stop.start() if stop else len(m)
+        if _has_content(m, content_start, stop_at):
+            content = _trim(m, content_start, stop_at)
+        elif speaker is not None and m[: speaker[0]].rstrip().endswith(",") and _has_content(m, 0, speaker[0]):
+            content = _trim(m, 0, speaker[0])
+        else:
+            continue
+        out.append((content, (cs, ce), speaker, p))
+    return out
+
+
+def learned_candidates(
+    text: str, start: int, end: int, quotes: list[Span], cues: CueModel, found: list[tuple[Span, Span, Span | None]]
+) -> list[tuple[tuple[Span, Span, Span | None], list[str]]]:
+    """The attributions the learned cues add to the sentence ``text[start:end]`` (absolute offsets), each with its
+    :func:`~streams.enrich.quote_cue_model.attribution_features`, before the model's filter; ``found`` are the
+    patterns' attributions of the sentence, which the learned ones never touch."""
+    m = _masked_sentence(text, start, end, quotes)
+    # Attributions nested in a pattern's content (``Ng said Lee wants to …``) are left out: on PolNeAR dev,
+    # adding them cost more in precision than they won in recall.
+    taken = [(s - start, e - start) for content, cue, _ in found for s, e in (content, cue)]
+    spans = [c for c in cues.cues(m) if not any(a <= c[0] < b for a, b in taken)]
+    out = []
+    for content, cue, speaker, p in _learned_attributions(m, spans, patterns()) if spans else ():
+        if any(s < content[1] and content[0] < e for s, e in taken):
+            continue
+        spans_abs = (
+            (start + content[0], start + content[1]),
+            (start + cue[0], start + cue[1]),
+            (start + speaker[0], start + speaker[1]) if speaker else None,
+        )
+        out.append((spans_abs, attribution_features(m, content, cue, speaker, p)))
+    return out
+
+
+def learned_candidates_of(text: str, cues: CueModel) -> list[tuple[tuple[Span, Span, Span | None], list[str]]]:
+    """:func:`learned_candidates` of every sentence of ``text`` (training the filter reads these)."""
+    pats = patterns()
+    quotes = quote_spans(text)
+    out = []
+    for s, e in _merge_tails(text, sentences(text, quotes), pats):
+        out += learned_candidates(text, s, e, quotes, cues, _attributions_in(text, s, e, quotes, pats))
+    return out
+
+
+def _with_learned(
+    text: str,
+    start: int,
+    end: int,
+    quotes: list[Span],
+    cues: CueModel,
+    found: list[tuple[Span, Span, Span | None]],
+    right: dict[Span, float],
+) -> list[tuple[Span, Span, Span | None]]:
+    """``found`` (the patterns' attributions of a sentence) plus the learned cues' that the model's filter keeps,
+    first come first served: one whose cue or content falls inside an earlier one is dropped too. Each kept one's
+    filter probability goes into ``right``, keyed by its cue."""
+    extra: list[tuple[Span, Span, Span | None]] = []
+    for a, feats in learned_candidates(text, start, end, quotes, cues, found):
+        if (p := cues.right(feats)) >= cues.filter_threshold and not any(_crosses(a, b) for b in extra):
+            extra.append(a)
+            right[a[1]] = p
+    return sorted(found + extra, key=lambda a: a[0][0]) if extra else found
+
+
+def _crosses(a: tuple[Span, Span, Span | None], b: tuple[Span, Span, Span | None]) -> bool:
+    """Whether two attributions share text: a cue or a content of one inside a cue or a content of the other."""
+    return any(s1 < e2 and s2 < e1 for s1, e1 in a[:2] for s2, e2 in b[:2])
+
+
 def _attributions_in(
     text: str, start: int, end: int, quotes: list[Span], pats: CuePatterns
 ) -> list[tuple[Span, Span, Span | None]]:
     """``(content, cue, speaker)`` spans (absolute offsets) of the sentence ``text[start:end]``."""
-    m = _PARTY.sub(lambda p: " " * len(p.group()), masked(text, quotes, start, end))
+    m = _masked_sentence(text, start, end, quotes)
     events: list[tuple[int, str, re.Match[str]]] = [(c.start("cue"), "asked", c) for c in _ASKED.finditer(m)]
     events += [(c.start("cue"), "cue", c) for c in _cue_matches(m, pats)]
     events += [(c.start("cue"), "according", c) for c in pats.according.finditer(m)]
@@ -785,12 +920,15 @@ def _pure_quote(text: str, quotes: list[Span], start: int, end: int) -> Span | N
     return q if rest in ("", ".", ",") else None
 
 
-def find_attributions(text: str, field: TextField = "body") -> list[Attribution]:
-    """Every attribution of ``text`` (one field), in text order."""
+def find_attributions(text: str, field: TextField = "body", cues: CueModel | None = None) -> list[Attribution]:
+    """Every attribution of ``text`` (one field), in text order; ``cues`` adds the words it reads as cues."""
     pats = patterns()
     quotes = quote_spans(text)
     sents = _merge_tails(text, sentences(text, quotes), pats)
     found = [_attributions_in(text, s, e, quotes, pats) for s, e in sents]
+    right: dict[Span, float] = {}
+    if cues is not None:
+        found = [_with_learned(text, s, e, quotes, cues, f, right) for (s, e), f in zip(sents, found, strict=True)]
     for k in range(len(sents) - 1):
         if not found[k] and (lead := _colon_lead(text, quotes, sents[k], sents[k + 1], pats)) is not None:
             found[k] = [lead]
@@ -826,7 +964,7 @@ def find_attributions(text: str, field: TextField = "body") -> list[Attribution]
                 s2, e2 = sents[k + 1]
                 if not found[k + 1] and "\n" not in text[e:s2] and (q := _pure_quote(text, quotes, s2, e2)):
                     fragments.append(q)
-            out.append(Attribution(field, tuple(fragments), cue, speaker))
+            out.append(Attribution(field, tuple(fragments), cue, speaker, right.get(cue)))
     return out
 
 
@@ -1036,19 +1174,23 @@ def resolve_speaker(
     return None, "unresolved"
 
 
-def _confidence(kind: QuoteKind, how: str, has_speaker: bool) -> float:
+def _confidence(kind: QuoteKind, how: str, has_speaker: bool, learned: float | None = None) -> float:
+    """The kind's base confidence (a learned cue's: its filter probability) times the speaker resolution's factor."""
     factor = (
         {"mention": 1.0, "name": 1.0, "pronoun": 0.85, "title": 0.8, "unresolved": 0.7}[how] if has_speaker else 0.5
     )
-    return round(_BASE_CONFIDENCE[kind] * factor, 3)
+    return round((_BASE_CONFIDENCE[kind] if learned is None else learned) * factor, 3)
 
 
-def extract_quotes(doc: Document, entities: Sequence[Entity] = ()) -> list[Quote]:
-    """Quotes of ``doc`` (headline, then body, in text order) with speakers resolved to ``entities``."""
-    return [q for _, q in attributed_quotes(doc, entities)]
+def extract_quotes(doc: Document, entities: Sequence[Entity] = (), cues: CueModel | None = None) -> list[Quote]:
+    """Quotes of ``doc`` (headline, then body, in text order) with speakers resolved to ``entities``; ``cues``
+    (the learned cue detector) adds attributions whose cue no pattern lists."""
+    return [q for _, q in attributed_quotes(doc, entities, cues)]
 
 
-def attributed_quotes(doc: Document, entities: Sequence[Entity] = ()) -> list[tuple[Attribution, Quote]]:
+def attributed_quotes(
+    doc: Document, entities: Sequence[Entity] = (), cues: CueModel | None = None
+) -> list[tuple[Attribution, Quote]]:
     """Like :func:`extract_quotes`, each quote with the :class:`Attribution` (spans) it was built from."""
     pats = patterns()
     texts: dict[TextField, str] = {"headline": doc.headline, "body": doc.body}
@@ -1056,7 +1198,7 @@ def attributed_quotes(doc: Document, entities: Sequence[Entity] = ()) -> list[tu
     mentions = _mentions(entities, quotes)
     out: list[tuple[Attribution, Quote]] = []
     for field, text in texts.items():
-        for a in find_attributions(text, field):
+        for a in find_attributions(text, field, cues):
             content = a.content(text)
             kind = quote_kind(content)
             entity: Entity | None = None
@@ -1073,7 +1215,7 @@ def attributed_quotes(doc: Document, entities: Sequence[Entity] = ()) -> list[tu
                 speaker=text[a.speaker[0] : a.speaker[1]] if a.speaker else None,
                 speaker_entity_id=entity.id if entity else None,
                 speaker_name=entity.name if entity else None,
-                confidence=_confidence(kind, how, a.speaker is not None),
+                confidence=_confidence(kind, how, a.speaker is not None, a.learned),
             )
             out.append((a, quote))
     return out

@@ -25,6 +25,7 @@ from typing import Any
 
 from schemas.models import Entity, QuoteKind
 from streams.enrich.document import Document
+from streams.enrich.quote_cue_model import CueModel
 from streams.enrich.quotes import Attribution, attributed_quotes, quote_kind
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ def _overlaps(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> boo
     return any(s1 < e2 and s2 < e1 for s1, e1 in a for s2, e2 in b)
 
 
-def _match(gold: list[Item], pred: list[Item]) -> list[tuple[int, int, float]]:
+def match_items(gold: list[Item], pred: list[Item]) -> list[tuple[int, int, float]]:
+    """One-to-one (gold, predicted, overlap) pairs with overlap >= :data:`OVERLAP`, best overlap first."""
     pairs = []
     for i, g in enumerate(gold):
         for j, p in enumerate(pred):
@@ -110,6 +112,7 @@ def evaluate_quotes(
     predictions_dir: Path | None = None,
     *,
     path: Path | None = None,
+    cues: CueModel | None = None,
 ) -> dict[str, float]:
     """``quotes.polnear.<kind>.{content_f1,content_f1_overlap,speaker_accuracy,gold,predicted}``.
 
@@ -128,8 +131,8 @@ def evaluate_quotes(
     for row, doc, ents in zip(rows, docs, entities, strict=True):
         text = row["text"]
         gold = gold_items(row)
-        found = attributed_quotes(doc, ents)
-        pred = [_pred_item(text, a, q.kind, q.speaker_entity_id) for a, q in found]
+        found = attributed_quotes(doc, ents, cues)
+        pred = [predicted_item(text, a, q.kind, q.speaker_entity_id) for a, q in found]
         mention_entity = [(m.start, m.end, e.id) for e in ents for m in e.mentions if m.field == "body"]
         for g in gold:
             for k in (g.kind, "all"):
@@ -137,7 +140,7 @@ def evaluate_quotes(
         for p in pred:
             for k in (p.kind, "all"):
                 counts[k]["pred"] += 1
-        for i, j, _score in _match(gold, pred):
+        for i, j, _score in match_items(gold, pred):
             g, p = gold[i], pred[j]
             exact = g.tokens == p.tokens
             for k, side in ((g.kind, "g"), (p.kind, "p"), ("all", "g"), ("all", "p")):
@@ -183,16 +186,20 @@ def enricher_entities(enricher: Any, batch_size: int = 16) -> EntityFinder:
     return find
 
 
-def _pred_item(text: str, a: Attribution, kind: QuoteKind, entity: str | None) -> Item:
+def predicted_item(text: str, a: Attribution, kind: QuoteKind, entity: str | None) -> Item:
     return Item(tokens(text, a.fragments), kind, (a.speaker,) if a.speaker else (), entity)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m streams.eval.quotes FILE.jsonl``: print the report of one file without entities (dev work)."""
+    """``python -m streams.eval.quotes FILE.jsonl [LIMIT]``: print the report of one file without entities, with
+    the shipped cue model (dev work)."""
     import sys
 
+    from streams.enrich.quote_cue_model import load
+
     args = list(argv if argv is not None else sys.argv[1:])
-    report = evaluate_quotes(Path("."), path=Path(args[0]), limit=int(args[1]) if len(args) > 1 else None)
+    limit = int(args[1]) if len(args) > 1 else None
+    report = evaluate_quotes(Path("."), path=Path(args[0]), limit=limit, cues=load())
     for key, value in report.items():
         print(f"{key}\t{value:.4f}")
     return 0

@@ -181,7 +181,8 @@ def _run_task(
     if task == "quotes":  # quotes.polnear: attributions of PolNeAR dev, speakers resolved to the found entities
         from streams.eval.quotes import enricher_entities, evaluate_quotes
 
-        return evaluate_quotes(data_dir, enricher_entities(models.enricher(["entities"])), limit, predictions_dir)
+        finder = enricher_entities(models.enricher(["entities"]))
+        return evaluate_quotes(data_dir, finder, limit, predictions_dir, cues=models.stage("quotes").cues)
     if task == "topics" or task in TOPIC_TASKS:  # topics.<set>: streams.eval.topics (own = tests/data/topics)
         from streams.config import get_settings
         from streams.eval.topics import SETS, evaluate_topics
@@ -270,18 +271,23 @@ def argv_of(values: dict[str, Any]) -> list[str]:
 
 
 def parse_candidate(items: Sequence[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` items as EnrichConfig overrides (``*_dir`` are paths, ``stages`` comma lists, digits ints)."""
+    """``KEY=VALUE`` items as EnrichConfig overrides (paths, ``true``/``false`` flags, ``stages`` comma lists, digits
+    ints, by the field's type)."""
     from dataclasses import fields
 
     from streams.enrich.config import EnrichConfig
 
-    known = {f.name for f in fields(EnrichConfig)}
+    types = {f.name: str(f.type) for f in fields(EnrichConfig)}
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep or key not in known:
-            raise ValueError(f"bad --candidate {item!r}: use KEY=VALUE with KEY one of {', '.join(sorted(known))}")
-        if key.endswith("_dir"):
+        if not sep or key not in types:
+            raise ValueError(f"bad --candidate {item!r}: use KEY=VALUE with KEY one of {', '.join(sorted(types))}")
+        if types[key] == "bool":
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(f"bad --candidate {item!r}: {key} is true or false")
+            out[key] = value.lower() in ("true", "1")
+        elif types[key].startswith("Path"):
             out[key] = Path(value)
         elif key in ("stages", "stance_types"):
             out[key] = tuple(v.strip() for v in value.split(",") if v.strip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from schemas.models import Entity, Mention
+from streams.enrich.config import EnrichConfig
 from streams.enrich.document import Document
 from streams.enrich.quote_patterns import quote_spans
 from streams.enrich.quotes import extract_quotes, find_attributions, quote_kind
@@ -144,8 +145,10 @@ def test_speakers_resolve_by_name_title_and_pronoun() -> None:
 
 
 def test_stage_contract_and_determinism() -> None:
-    stage = build(None)  # type: ignore[arg-type]
+    stage = build(EnrichConfig())
     assert isinstance(stage, QuotesStage) and stage.name == "quotes" and stage.writes == ("quotes",)
+    assert stage.cues is not None and stage.version.endswith("+" + stage.cues.version)
+    assert build(EnrichConfig(quote_learned_cues=False)).cues is None
     states = [StoryState(doc=Document("d", "", BODY)), StoryState(doc=Document("e", "", "No quotes here."))]
     first = stage.run(states)
     assert first == stage.run(states)

@@ -62,3 +62,11 @@ def test_a_candidate_configuration_is_scored_in_the_same_run(tmp_path: Path) -> 
     assert "ner.conll.f1_all" in missing and "no_such_spacy_model" in missing["candidate.skipped"]["ner"]
     with pytest.raises(ValueError, match="bad --candidate"):
         parse_candidate(["no_such_knob=3"])
+
+
+def test_candidate_values_follow_the_field_types() -> None:
+    parsed = parse_candidate(["quote_learned_cues=false", "quote_cue_model=/tmp/c.json", "topics_model_dir=/m"])
+    assert parsed == {"quote_learned_cues": False, "quote_cue_model": Path("/tmp/c.json"), "topics_model_dir": Path("/m")}
+    assert parse_candidate(["quote_learned_cues=TRUE"]) == {"quote_learned_cues": True}
+    with pytest.raises(ValueError, match="true or false"):
+        parse_candidate(["quote_learned_cues=maybe"])
