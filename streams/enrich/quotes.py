@@ -545,7 +545,11 @@ def _auxiliary(word: str) -> bool:
 
 
 #: Where a content read forward from a learned cue ends, short of the sentence end: a new clause.
-_LEARNED_STOP = re.compile(r",(?!\s*\u00a7)|;|\s[\u2014\u2013]\s|\s--\s")
+_LEARNED_STOP = re.compile(
+    r",(?!\s*\u00a7)|;|\s[\u2014\u2013\u2015]\s|\s--\s"
+    r"|\s(?:and|but)\s+(?=(?:has|have|had|is|was|will|would|said|says|then|also)\b)"
+    r"|\s(?:on|last|this)\s+(?=(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|month|year)\b)"
+)
 
 
 def _learned_attributions(

@@ -79,3 +79,17 @@ def test_learned_cues_never_change_what_the_patterns_find() -> None:
     rules = find_attributions(text)
     both = find_attributions(text, cues=load())
     assert rules and all(a in both for a in rules)
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ("The council backed the plan and has since left the talks.", "the plan"),
+        ("The council backed the plan on Friday in a close vote.", "the plan"),
+        ("The council backed the plan \u2015 just as it did last year.", "the plan"),
+        ("The council backed the plan, which closes the bridge.", "the plan"),
+    ],
+)
+def test_a_learned_content_ends_where_a_new_clause_or_a_day_begins(text: str, content: str) -> None:
+    (a,) = find_attributions(text, cues=CueModel("t", {"b": -10.0, "w=backed": 20.0}, 0.5))
+    assert a.strings(text)[0] == content
