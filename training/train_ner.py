@@ -126,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--skip-genres", default="", help="comma list of GUM genres left out, e.g. the NC-licensed "
                     "essay,fiction,letter,podcast,whow")  # fmt: skip
     ap.add_argument("--silver", type=int, default=0, help="add N BBC articles (from the 301st) labelled by spaCy")
+    ap.add_argument("--gum-epochs", type=int, default=0, help="the last N epochs train on GUM alone (with --silver)")
     args = ap.parse_args(argv)
 
     gum = args.data_dir / "gum"
@@ -142,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tokenizer = Tokenizer.from_file(str(BASE_DIR / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    version = f"ner-minilm{args.layers}-gum-shape-s{args.seed}"
+    silver_tag = f"-silver{args.silver}" + (f"-gum{args.gum_epochs}" if args.gum_epochs else "") if args.silver else ""
+    version = f"ner-minilm{args.layers}-gum{silver_tag}-shape-s{args.seed}"
     config = {"labels": list(LABELS), "max_length": args.max_length, "version": version,
               "inputs": ["input_ids", "attention_mask", "shape_ids"], "output": "logits"}  # fmt: skip
     for folder in (work, args.out):
@@ -150,9 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         tokenizer.save(str(folder / "tokenizer.json"))
         (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     skip = tuple(g.strip() for g in args.skip_genres.split(",") if g.strip())
-    train = gum_examples(gum, "train", tokenizer, args.max_length, skip)[: args.limit]
-    if args.silver:
-        train += silver(args.data_dir, args.silver, tokenizer, args.max_length)
+    gum_train = gum_examples(gum, "train", tokenizer, args.max_length, skip)[: args.limit]
+    train = gum_train + (silver(args.data_dir, args.silver, tokenizer, args.max_length) if args.silver else [])
+    # The last --gum-epochs epochs read GUM alone: the silver labels teach newswire, the gold ones have the last word.
+    epoch_data = [train if e <= args.epochs - args.gum_epochs else gum_train for e in range(1, args.epochs + 1)]
     print(f"train {len(train)} windows, {sum(len(e.ids) for e in train)} sub-words", flush=True)
 
     encoder = AutoModel.from_pretrained(str(BASE_DIR), attn_implementation="eager")
@@ -165,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         net.eval()
         return net(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(shapes)).numpy()
 
-    steps = max(1, args.epochs * ((len(train) + args.batch_size - 1) // args.batch_size))
+    steps = max(1, sum((len(d) + args.batch_size - 1) // args.batch_size for d in epoch_data))
     decay = [p for n, p in net.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
     no_decay = [p for n, p in net.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
@@ -179,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for epoch in range(1, args.epochs + 1):
         net.train()
         t0, total, n = time.perf_counter(), 0.0, 0
-        for step, rows in enumerate(batches(train, args.batch_size, rng)):
+        for step, rows in enumerate(batches(epoch_data[epoch - 1], args.batch_size, rng)):
             ids, mask, shapes, labels = pad(rows)
             logits = net(ids, mask, shapes)
             loss = loss_fn(logits.reshape(-1, len(LABELS)), labels.reshape(-1))
