@@ -51,7 +51,7 @@ log = logging.getLogger("train_topics")
 TOP_CODES = [t.code for t in TOP_LEVEL]
 TOP_INDEX = {c: i for i, c in enumerate(TOP_CODES)}
 SUB_CODES = [t.code for t in SECOND_LEVEL]
-VERSION = "topics-minilm-ft-3"
+VERSION = "topics-minilm-ft-4"
 WINDOW_CHOICES = ((128, 1), (128, 2), (96, 3), (64, 3), (64, 4), (64, 5), (48, 5))
 
 
