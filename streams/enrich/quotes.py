@@ -520,12 +520,16 @@ def _masked_sentence(text: str, start: int, end: int, quotes: list[Span]) -> str
     return _PARTY.sub(lambda p: " " * len(p.group()), masked(text, quotes, start, end))
 
 
+def _quotes_and_sentences(text: str) -> tuple[list[Span], list[Span]]:
+    """The quoted spans of ``text`` and its sentences as the patterns read them (short tails merged)."""
+    quotes = quote_spans(text)
+    return quotes, _merge_tails(text, sentences(text, quotes), patterns())
+
+
 def masked_sentences(text: str) -> list[tuple[int, str]]:
     """``(start, masked sentence)`` of every sentence of ``text``, as :func:`find_attributions` reads them."""
-    quotes = quote_spans(text)
-    return [
-        (s, _masked_sentence(text, s, e, quotes)) for s, e in _merge_tails(text, sentences(text, quotes), patterns())
-    ]
+    quotes, sents = _quotes_and_sentences(text)
+    return [(s, _masked_sentence(text, s, e, quotes)) for s, e in sents]
 
 
 #: Words between a speaker and a learned cue: auxiliaries and adverbs (``Ng has long opposed``).
@@ -615,9 +619,9 @@ def learned_candidates(
 def learned_candidates_of(text: str, cues: CueModel) -> list[tuple[tuple[Span, Span, Span | None], list[str]]]:
     """:func:`learned_candidates` of every sentence of ``text`` (training the filter reads these)."""
     pats = patterns()
-    quotes = quote_spans(text)
+    quotes, sents = _quotes_and_sentences(text)
     out = []
-    for s, e in _merge_tails(text, sentences(text, quotes), pats):
+    for s, e in sents:
         out += learned_candidates(text, s, e, quotes, cues, _attributions_in(text, s, e, quotes, pats))
     return out
 
@@ -927,8 +931,7 @@ def _pure_quote(text: str, quotes: list[Span], start: int, end: int) -> Span | N
 def find_attributions(text: str, field: TextField = "body", cues: CueModel | None = None) -> list[Attribution]:
     """Every attribution of ``text`` (one field), in text order; ``cues`` adds the words it reads as cues."""
     pats = patterns()
-    quotes = quote_spans(text)
-    sents = _merge_tails(text, sentences(text, quotes), pats)
+    quotes, sents = _quotes_and_sentences(text)
     found = [_attributions_in(text, s, e, quotes, pats) for s, e in sents]
     right: dict[Span, float] = {}
     if cues is not None:
