@@ -1,12 +1,14 @@
 """A learned cue detector: the words of a sentence that introduce an attribution the cue lists do not name.
 
 PolNeAR marks far more cues than any list can hold (``pledged``, ``attacked``, ``want``, ``shows``: 783 distinct
-cues among 1,479 indirect attributions of its dev split). This is a logistic regression over sparse features of
-each candidate word (the word, its suffix, its neighbours, quote marks and capitals nearby), trained on PolNeAR
-``train.jsonl`` by ``training/train_quote_cues.py``. It reads the same masked sentences as the rules (quoted
-text replaced by :data:`~streams.enrich.quote_patterns.MASK`), so a word inside a quotation is never a cue.
+cues among 1,479 indirect attributions of its dev split). Two logistic regressions, trained on PolNeAR
+``train.jsonl`` by ``training/train_quote_cues.py``: one over sparse features of each candidate word (the word,
+its suffix, its neighbours, quote marks and capitals nearby, :func:`candidate_features`), and a filter over the
+attributions built on the words it takes (:func:`attribution_features`). It reads the same masked sentences as
+the rules (quoted text replaced by :data:`~streams.enrich.quote_patterns.MASK`), so a word inside a quotation is
+never a cue.
 
-Pure Python: the weights are a JSON table of feature -> weight (``models/quotes/cues.json``).
+Pure Python: the weights are JSON tables of feature -> weight (``models/quotes/cues.json``).
 """
 
 from __future__ import annotations
@@ -90,13 +92,17 @@ def candidate_features(toks: list[tuple[int, str]]) -> list[tuple[int, list[str]
     return out
 
 
-def _sigmoid(z: float) -> float:
+def _logistic(weights: Mapping[str, float], feats: list[str]) -> float:
+    """The logistic of the summed weights of ``feats`` (unknown features weigh 0)."""
+    get = weights.get
+    z = sum(get(f, 0.0) for f in feats)
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @dataclass(frozen=True)
 class CueModel:
-    """Feature weights and the probability a word needs to count as a cue."""
+    """The cue words' feature weights and the probability a word needs to count as a cue; the filter's weights and
+    the probability an attribution built on them needs to be kept."""
 
     version: str
     weights: Mapping[str, float]
@@ -106,8 +112,7 @@ class CueModel:
 
     def probability(self, feats: list[str]) -> float:
         """P(cue) of a candidate with features ``feats``."""
-        get = self.weights.get
-        return _sigmoid(sum(get(f, 0.0) for f in feats))
+        return _logistic(self.weights, feats)
 
     def cues(self, m: str) -> list[tuple[int, int, float]]:
         """``(start, end, probability)`` of the words of masked sentence ``m`` read as cues."""
@@ -124,7 +129,7 @@ class CueModel:
         ``feats``, is right (its content overlaps the true one); 1.0 without a filter."""
         if not self.filter_weights:
             return 1.0
-        return _sigmoid(sum(self.filter_weights.get(f, 0.0) for f in feats))
+        return _logistic(self.filter_weights, feats)
 
     def to_json(self) -> dict:
         return {

@@ -25,7 +25,7 @@ from typing import Any
 
 from schemas.models import Entity, QuoteKind
 from streams.enrich.document import Document
-from streams.enrich.quote_cue_model import CueModel
+from streams.enrich.quote_cue_model import CueModel, load
 from streams.enrich.quotes import Attribution, attributed_quotes, quote_kind
 
 log = logging.getLogger(__name__)
@@ -194,8 +194,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m streams.eval.quotes FILE.jsonl [LIMIT]``: print the report of one file without entities, with
     the shipped cue model (dev work)."""
     import sys
-
-    from streams.enrich.quote_cue_model import load
 
     args = list(argv if argv is not None else sys.argv[1:])
     limit = int(args[1]) if len(args) > 1 else None
