@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--filter-c", type=float, default=0.3, help="inverse L2 strength of the filter")
     ap.add_argument("--min-count", type=int, default=3, help="cue features seen fewer times in training are dropped")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--version", default="quote-cues-lr-1")
+    ap.add_argument("--version", default="quote-cues-lr-2")
     args = ap.parse_args(argv)
     train, dev = args.data_dir / "polnear" / "train.jsonl", args.data_dir / "polnear" / "dev.jsonl"
     if not train.is_file() or not dev.is_file():

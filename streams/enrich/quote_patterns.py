@@ -172,6 +172,7 @@ class CuePatterns:
     cue_starts: frozenset[str]  # first words of cues and modifiers, lower case
     strict: frozenset[str]  # cues that are nouns as often as verbs: "that", ":" or a quote must follow them
     infinitive: frozenset[str]  # verbs of intent that are cues only before "to" ("wants to …")
+    to_verbs: frozenset[str]  # cues whose "to" opens their content ("In May, Ng agreed to sell"), the above included
     participle: re.Pattern[str]
     participle_words: frozenset[str]
     according: re.Pattern[str]
@@ -198,6 +199,9 @@ def patterns() -> CuePatterns:
         cue_starts=frozenset(w.split()[0].lower() for w in cues | mod_words),
         strict=frozenset(w.lower() for w in resources.word_list("quote_cue_strict.txt")),
         infinitive=frozenset(w.lower() for w in resources.word_list("quote_cue_infinitive.txt")),
+        to_verbs=frozenset(
+            w.lower() for w in resources.word_list("quote_cue_infinitive.txt") | resources.word_list("quote_cue_to_verbs.txt")
+        ),
         participle=participle,
         participle_words=frozenset(w.lower() for w in participles),
         according=according,

@@ -420,6 +420,8 @@ def _forward_clause(m: str, ce: int, cue: str, pats: CuePatterns) -> bool:
     if _adverbial_that(m, ce, pos) is not None:
         return True
     w = _WORD.match(m, pos + 1) if m[pos : pos + 1] == " " else None
+    if w is not None and w.group() == "to" and cue.lower() in pats.to_verbs and _TO_NEXT.match(m, pos):
+        return True  # "In the end, Ng agreed to lend …": the infinitive is the content
     if w is None or w.group().lower() in _NOT_CLAUSE or w.group().lower() in pats.participle_words:
         return False
     start = _forward_start(m, ce, cue, pats)
@@ -593,7 +595,13 @@ def _learned_attributions(
 
 
 def learned_candidates(
-    text: str, start: int, end: int, quotes: list[Span], cues: CueModel, found: list[tuple[Span, Span, Span | None]]
+    text: str,
+    start: int,
+    end: int,
+    quotes: list[Span],
+    cues: CueModel,
+    found: list[tuple[Span, Span, Span | None]],
+    rests: Sequence[Span] = (),
 ) -> list[tuple[tuple[Span, Span, Span | None], list[str]]]:
     """The attributions the learned cues add to the sentence ``text[start:end]`` (absolute offsets), each with its
     :func:`~streams.enrich.quote_cue_model.attribution_features`, before the model's filter; ``found`` are the
@@ -602,6 +610,7 @@ def learned_candidates(
     # Attributions nested in a pattern's content (``Ng said Lee wants to …``) are left out: on PolNeAR dev,
     # adding them cost more in precision than they won in recall.
     taken = [(s - start, e - start) for content, cue, _ in found for s, e in (content, cue)]
+    taken += [(s - start, e - start) for s, e in rests]
     spans = [c for c in cues.cues(m) if not any(a <= c[0] < b for a, b in taken)]
     out = []
     for content, cue, speaker, p in _learned_attributions(m, spans, patterns()) if spans else ():
@@ -622,7 +631,8 @@ def learned_candidates_of(text: str, cues: CueModel) -> list[tuple[tuple[Span, S
     quotes, sents = _quotes_and_sentences(text)
     out = []
     for s, e in sents:
-        out += learned_candidates(text, s, e, quotes, cues, _attributions_in(text, s, e, quotes, pats))
+        found = _attributions_in(text, s, e, quotes, pats)
+        out += learned_candidates(text, s, e, quotes, cues, found, list(_rests(text, quotes, e, found, pats).values()))
     return out
 
 
@@ -634,12 +644,13 @@ def _with_learned(
     cues: CueModel,
     found: list[tuple[Span, Span, Span | None]],
     right: dict[Span, float],
+    rests: Sequence[Span] = (),
 ) -> list[tuple[Span, Span, Span | None]]:
     """``found`` (the patterns' attributions of a sentence) plus the learned cues' that the model's filter keeps,
     first come first served: one whose cue or content falls inside an earlier one is dropped too. Each kept one's
     filter probability goes into ``right``, keyed by its cue."""
     extra: list[tuple[Span, Span, Span | None]] = []
-    for a, feats in learned_candidates(text, start, end, quotes, cues, found):
+    for a, feats in learned_candidates(text, start, end, quotes, cues, found, rests):
         if (p := cues.right(feats)) >= cues.filter_threshold and not any(_crosses(a, b) for b in extra):
             extra.append(a)
             right[a[1]] = p
@@ -933,9 +944,13 @@ def find_attributions(text: str, field: TextField = "body", cues: CueModel | Non
     pats = patterns()
     quotes, sents = _quotes_and_sentences(text)
     found = [_attributions_in(text, s, e, quotes, pats) for s, e in sents]
+    rests = [_rests(text, quotes, e, f, pats) for (_, e), f in zip(sents, found, strict=True)]
     right: dict[Span, float] = {}
     if cues is not None:
-        found = [_with_learned(text, s, e, quotes, cues, f, right) for (s, e), f in zip(sents, found, strict=True)]
+        found = [
+            _with_learned(text, s, e, quotes, cues, f, right, list(r.values()))
+            for (s, e), f, r in zip(sents, found, rests, strict=True)
+        ]
     for k in range(len(sents) - 1):
         if not found[k] and (lead := _colon_lead(text, quotes, sents[k], sents[k + 1], pats)) is not None:
             found[k] = [lead]
@@ -945,14 +960,7 @@ def find_attributions(text: str, field: TextField = "body", cues: CueModel | Non
     for k, (_, e) in enumerate(sents):
         for content, cue, speaker in found[k]:
             fragments = _around_cue(text, _extend_over_quotes(quotes, *content), cue, speaker)
-            after = max(speaker[1] if speaker else 0, cue[1])
-            if (
-                cue[0] > content[1]
-                and not text[content[0] : content[0] + 2].startswith(OPENING_MARKS)
-                and not any(c2[0] > cue[1] for _, c2, _ in found[k])
-                and (rest := _interrupted_rest(text, quotes, after, e, pats)) is not None
-                and not (speaker is not None and speaker[0] > cue[0] and _APPOSITION.match(text, rest[0]))
-            ):
+            if (rest := rests[k].get(cue)) is not None:
                 fragments.append(rest)  # "Rates fell, Ng said, and the bank would cut again."
             elif text[content[0] : content[0] + 2].startswith(OPENING_MARKS) and cue[0] > content[1]:
                 # ``“A,” he said, “B.”`` then ``“C.”`` sentences of the same paragraph join the content
@@ -972,6 +980,24 @@ def find_attributions(text: str, field: TextField = "body", cues: CueModel | Non
                 if not found[k + 1] and "\n" not in text[e:s2] and (q := _pure_quote(text, quotes, s2, e2)):
                     fragments.append(q)
             out.append(Attribution(field, tuple(fragments), cue, speaker, right.get(cue)))
+    return out
+
+
+def _rests(
+    text: str, quotes: list[Span], end: int, found: list[tuple[Span, Span, Span | None]], pats: CuePatterns
+) -> dict[Span, Span]:
+    """The resumed rest (:func:`_interrupted_rest`) of each of a sentence's pattern attributions whose content
+    comes before its cue, keyed by the cue; none when another attribution of the sentence follows that cue."""
+    out: dict[Span, Span] = {}
+    for content, cue, speaker in found:
+        if (
+            cue[0] > content[1]
+            and not text[content[0] : content[0] + 2].startswith(OPENING_MARKS)
+            and not any(c2[0] > cue[1] for _, c2, _ in found)
+            and (rest := _interrupted_rest(text, quotes, max(speaker[1] if speaker else 0, cue[1]), end, pats))
+            and not (speaker is not None and speaker[0] > cue[0] and _APPOSITION.match(text, rest[0]))
+        ):
+            out[cue] = rest
     return out
 
 
