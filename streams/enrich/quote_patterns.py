@@ -194,14 +194,13 @@ def patterns() -> CuePatterns:
     according = re.compile(r"(?<![\w-])(?P<cue>according\s+to)(?![\w-])", re.IGNORECASE)
     pronouns = {p: tuple(t.split(",")) for p, t in resources.table("quote_pronouns.txt", 2)}
     titles = {t.lower(): f == "yes" for t, f in resources.table("quote_speaker_titles.txt", 2)}
+    infinitive = frozenset(w.lower() for w in resources.word_list("quote_cue_infinitive.txt"))
     return CuePatterns(
         cue=cue,
         cue_starts=frozenset(w.split()[0].lower() for w in cues | mod_words),
         strict=frozenset(w.lower() for w in resources.word_list("quote_cue_strict.txt")),
-        infinitive=frozenset(w.lower() for w in resources.word_list("quote_cue_infinitive.txt")),
-        to_verbs=frozenset(
-            w.lower() for w in resources.word_list("quote_cue_infinitive.txt") | resources.word_list("quote_cue_to_verbs.txt")
-        ),
+        infinitive=infinitive,
+        to_verbs=infinitive | {w.lower() for w in resources.word_list("quote_cue_to_verbs.txt")},
         participle=participle,
         participle_words=frozenset(w.lower() for w in participles),
         according=according,

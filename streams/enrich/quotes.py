@@ -637,20 +637,16 @@ def learned_candidates_of(text: str, cues: CueModel) -> list[tuple[tuple[Span, S
 
 
 def _with_learned(
-    text: str,
-    start: int,
-    end: int,
-    quotes: list[Span],
-    cues: CueModel,
     found: list[tuple[Span, Span, Span | None]],
+    candidates: list[tuple[tuple[Span, Span, Span | None], list[str]]],
+    cues: CueModel,
     right: dict[Span, float],
-    rests: Sequence[Span] = (),
 ) -> list[tuple[Span, Span, Span | None]]:
-    """``found`` (the patterns' attributions of a sentence) plus the learned cues' that the model's filter keeps,
-    first come first served: one whose cue or content falls inside an earlier one is dropped too. Each kept one's
-    filter probability goes into ``right``, keyed by its cue."""
+    """``found`` (the patterns' attributions of a sentence) plus the :func:`learned_candidates` that the model's
+    filter keeps, first come first served: one whose cue or content falls inside an earlier one is dropped too.
+    Each kept one's filter probability goes into ``right``, keyed by its cue."""
     extra: list[tuple[Span, Span, Span | None]] = []
-    for a, feats in learned_candidates(text, start, end, quotes, cues, found, rests):
+    for a, feats in candidates:
         if (p := cues.right(feats)) >= cues.filter_threshold and not any(_crosses(a, b) for b in extra):
             extra.append(a)
             right[a[1]] = p
@@ -948,7 +944,7 @@ def find_attributions(text: str, field: TextField = "body", cues: CueModel | Non
     right: dict[Span, float] = {}
     if cues is not None:
         found = [
-            _with_learned(text, s, e, quotes, cues, f, right, list(r.values()))
+            _with_learned(f, learned_candidates(text, s, e, quotes, cues, f, list(r.values())), cues, right)
             for (s, e), f, r in zip(sents, found, rests, strict=True)
         ]
     for k in range(len(sents) - 1):
