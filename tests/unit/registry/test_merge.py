@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from time import process_time
 from typing import Any
 
 from hypothesis import given, settings
@@ -92,23 +91,23 @@ def test_records_match_the_published_schema_and_round_trip() -> None:
     assert set(schema["required"]) <= set(Record.__annotations__)
 
 
-def test_route_and_merge_cost_well_under_5_ms_per_story() -> None:
-    """Registry cost per story (route + merge of ~16 entities, records with long histories) against the target."""
-    records: dict[str, Record | None] = {}
-    n = 300
-    start = process_time()  # CPU time: a loaded machine must not fail it
+def test_many_stories_through_stored_bytes_keep_exact_counts() -> None:
+    """300 seed-sized stories routed and merged through encoded records, as the registry agent stores them: every
+    record counts each story once (its cost per story is measured by ``wirestream eval --tasks speed``)."""
+    records: dict[str, bytes] = {}
     index: dict[str, StoryIndex] = {}
+    n = 300
     for i in range(n):
-        ev = seed_like_event(f"s{i}")
-        routing = route(ev, index.get(f"s{i}"))
+        routing = route(seed_like_event(f"s{i}"), index.get(f"s{i}"))
         for update in routing.updates:
-            record, _ = apply_update(decode_record(encode_record(records[update["uri"]])) if records.get(update["uri"]) else None, update)
-            records[update["uri"]] = record
-            encode_record(record)  # type: ignore[arg-type]
+            record, _ = apply_update(decode_record(records.get(update["uri"])), update, now=NOW)
+            assert record is not None
+            records[update["uri"]] = encode_record(record)
         assert routing.index is not None
         index[f"s{i}"] = routing.index
-    per_story_ms = (process_time() - start) / n * 1000
-    assert per_story_ms < 5.0, per_story_ms
+    guatemala = decode_record(records["geonames:3595528"])
+    assert guatemala is not None and story_count(guatemala) == (n, 4 * n)
+    assert len(records) == 4 + 12
 
 
 # ---------------------------------------------------------------------------------------------- property: exact counts
