@@ -223,7 +223,8 @@ def _speaker_before(m: str, pos: int, pats: CuePatterns) -> Span | None:
 #: (``the states``, ``five other states``, ``the first reports``).
 _NOT_SPEAKER_END = frozenset(
     {"the", "a", "an", "this", "these", "those", "every", "each", "no", "any", "other", "own", "new", "key", "swing",
-     "early", "first", "last", "such"}
+     "early", "first", "last", "such", "initial", "recent", "latest", "earlier", "previous", "conflicting",
+     "unconfirmed", "multiple", "numerous", "separate", "similar"}
 )
 
 
@@ -358,11 +359,13 @@ def _speech_gerund(m: str, c: re.Match[str]) -> bool:
     return word not in _ING_NOUNS and before.endswith((",", ";")) and m[c.end("cue") : c.end()].strip() in (",", ":")
 
 
-_COORD = re.compile(r"(?:\s*[,;]\s*|\s+[\u2014\u2013-]+\s*|\s+)(?:and|but)\s+(?:then\s+|also\s+)?$", re.IGNORECASE)
+_COORD = re.compile(
+    r"(?:\s*[,;]\s*|\s+[\u2014\u2013-]+\s*|\s+)(?:and|but|though|although|whereas)\s+(?:then\s+|also\s+)?$", re.IGNORECASE
+)
 _COORD_ONLY = re.compile(r"\s*(?:[,;]\s*|[\u2014\u2013-]+\s*)?(?:and|but)\s+(?:then\s+|also\s+)?", re.IGNORECASE)
 
 
-_COMMA_COORD = re.compile(r"\s*[,;]\s*(?:and|but)\s+$", re.IGNORECASE)
+_COMMA_COORD = re.compile(r"\s*[,;]\s*(?:and|but|though|although|while|whereas|even\s+as)\s+$", re.IGNORECASE)
 
 
 def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]], pats: CuePatterns) -> int:
@@ -793,11 +796,11 @@ def _attributions_in(
                 speaker is not None
                 and before.endswith(_POSTPOSED_END)
                 and _has_content(m, consumed, len(before) + consumed)
-                and not (before.endswith(",") and _forward_clause(m, ce, c.group("cue"), pats))
+                and not (before.endswith((",", ":")) and _forward_clause(m, ce, c.group("cue"), pats))
             ):
                 content = _quote_only(m, *_trim(m, consumed, consumed + len(before)))
                 consumed = ce
-            elif speaker is not None and (not before or before[-1].isalnum() or before.endswith(",")):
+            elif speaker is not None and (not before or before[-1].isalnum() or before.endswith((",", ":"))):
                 content_start = _forward_start(m, ce, c.group("cue"), pats)
                 stop_at = _forward_stop(m, content_start, events, pats)
                 if not _has_content(m, content_start, stop_at):
@@ -991,14 +994,28 @@ def _rests(
             and not text[content[0] : content[0] + 2].startswith(OPENING_MARKS)
             and not any(c2[0] > cue[1] for _, c2, _ in found)
             and (rest := _interrupted_rest(text, quotes, max(speaker[1] if speaker else 0, cue[1]), end, pats))
-            and not (speaker is not None and speaker[0] > cue[0] and _APPOSITION.match(text, rest[0]))
+            and (speaker is None or speaker[0] < cue[0] or (rest := _past_apposition(text, quotes, rest, end, pats)))
         ):
             out[cue] = rest
     return out
 
 
-#: The first word of an apposition after an inverted speaker (``…, said Ng, a professor at …``), not a resumed content.
-_APPOSITION = re.compile(r"(?:a|an|the|who|whose|one|his|her|their|its|former|then)\b")
+def _past_apposition(text: str, quotes: list[Span], rest: Span, end: int, pats: CuePatterns) -> Span | None:
+    """The rest after an inverted speaker: itself when it resumes the content (:data:`_RESUMED`), else what
+    resumes after the apposition it opens with (``A, said Ng, a historian, is that …``), else none."""
+    if _RESUMED.match(text, rest[0]):
+        return rest
+    comma = text.find(",", rest[0], rest[1])
+    after = _interrupted_rest(text, quotes, comma, end, pats) if comma != -1 else None
+    return after if after is not None and _RESUMED.match(text, after[0]) else None
+
+
+#: How the rest after an inverted speaker resumes the content (``A, said Ng, “B”``, ``A, says Ng, will fall``);
+#: anything else there is an apposition (``…, said Ng, a professor at …``, ``…, says Ng, founder of …``).
+_RESUMED = re.compile(
+    r"[\"'\u201c\u2018]|(?:and|but|or|so|yet|is|are|was|were|will|would|could|can|should|may|might|must|has|have|had"
+    r"|does|did|do)\b"
+)
 
 
 def _around_cue(text: str, content: Span, cue: Span, speaker: Span | None) -> list[Span]:
