@@ -387,7 +387,20 @@ def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]]
                 return coord.start()
             if spk is not None and (coord := _COMMA_COORD.search(m, pos, spk[0])) is not None:
                 return coord.start()  # "…, but Ng said the bank …": a new speaker's clause
+    if (adv := _TRAILING_VENUE.search(m, pos, stop)) is not None and adv.start() > pos:
+        return adv.start()
     return stop
+
+
+#: Where and when it was said, ending a content read forward (``… called for more investment in a statement on
+#: Thursday``): part of the cue's circumstances, not of what was said.
+_TRAILING_VENUE = re.compile(
+    r"\s+(?:(?:in|during)\s+(?:a|an|his|her|their|its|the)\s+(?:[\w-]+\s+)?(?:statement|interview|tweet|post|email"
+    r"|speech|letter|news\s+conference|press\s+conference|press\s+release|radio\s+interview|television\s+interview)"
+    r"|on\s+(?:twitter|facebook|instagram))(?:\s+(?:on|last|this)\s+\w+)?\s*[.!?]?\s*$|\s+on\s+(?:monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday)\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
 
 
 #: First words after a cue that open an adverbial, not a reported clause (``…, he said in remarks``).
