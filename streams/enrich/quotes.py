@@ -387,10 +387,16 @@ def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]]
                 return coord.start()
             if spk is not None and (coord := _COMMA_COORD.search(m, pos, spk[0])) is not None:
                 return coord.start()  # "…, but Ng said the bank …": a new speaker's clause
+    if (rel := _WHERE_USING.search(m, pos, stop)) is not None and MASK not in m[rel.start() : stop]:
+        stop = rel.start()
     if (adv := _TRAILING_VENUE.search(m, pos, stop)) is not None and adv.start() > pos:
         return adv.start()
     return stop
 
+
+#: A place's relative clause or a method tacked on after the content (``Polls show a close race in the state,
+#: where 18 votes are up for grabs``, ``…, using an average of polls``).
+_WHERE_USING = re.compile(r",\s+(?:where|using)\s")
 
 #: Where and when it was said, ending a content read forward (``… called for more investment in a statement on
 #: Thursday``): part of the cue's circumstances, not of what was said.

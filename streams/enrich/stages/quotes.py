@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from streams.enrich.config import EnrichConfig
 
 #: Bump whenever the patterns (streams/enrich/quote_patterns.py, quotes.py) or data/quote_*.txt change.
-PATTERNS_VERSION = "quotes-rules-6"
+PATTERNS_VERSION = "quotes-rules-7"
 
 
 class QuotesStage:

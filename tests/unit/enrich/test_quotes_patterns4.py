@@ -16,10 +16,10 @@ def _all(text: str) -> list[tuple[str, str, str | None]]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # naming cue: the object and the quoted name are the content
+        # naming cue: the object and the quoted name are the content (when it was said is not: quotes-rules-7)
         (
             "The council member called the plan \u201ca total disaster\u201d on Tuesday.",
-            [("the plan \u201ca total disaster\u201d on Tuesday", "called", "The council member")],
+            [("the plan \u201ca total disaster\u201d", "called", "The council member")],
         ),
         # "what X called “Q”" keeps its "what" (a mixed content)
         (

@@ -1,0 +1,68 @@
+"""Patterns of quotes-rules-7 (sentences written for these tests): a colon before the speaker does not make the
+clause before it the content; noun cues after ``initial``/``recent``; the rest after an inverted speaker skips its
+apposition; a content ends before a ``though``-clause with its own cue, before where and when it was said, and
+before ``, where …`` / ``, using …``."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.enrich.quotes import find_attributions
+
+
+def strings(text: str) -> list[tuple[str, str, str | None]]:
+    return [a.strings(text) for a in find_attributions(text)]
+
+
+def test_colon_before_the_speaker_reads_forward() -> None:
+    text = "The vote split the chamber on Friday: farmers said the new levy would ruin them."
+    assert strings(text) == [("the new levy would ruin them", "said", "farmers")]
+
+
+def test_colon_after_a_quote_still_reads_backward() -> None:
+    text = "“We will rebuild,” the mayor said."
+    assert strings(text) == [("“We will rebuild,”", "said", "the mayor")]
+
+
+@pytest.mark.parametrize("adjective", ["initial", "recent", "conflicting", "unconfirmed"])
+def test_a_cue_after_an_adjective_is_a_noun(adjective: str) -> None:
+    text = f"Following {adjective} reports of the flood, the governor said the dam had held."
+    assert strings(text) == [("the dam had held", "said", "the governor")]
+
+
+def test_rest_after_an_inverted_speaker_skips_the_apposition() -> None:
+    text = "The harbor, said Mira Tal, a historian at the port museum, was built by convicts in 1840."
+    (a,) = find_attributions(text)
+    assert a.strings(text)[1:] == ("said", "Mira Tal")
+    assert a.content(text) == "The harbor was built by convicts in 1840"
+
+
+def test_apposition_alone_after_an_inverted_speaker_is_not_content() -> None:
+    text = "The ferry will stop running, says Ole Brandt, founder and chief executive of the Lakeport line."
+    (a,) = find_attributions(text)
+    assert a.content(text) == "The ferry will stop running"
+
+
+@pytest.mark.parametrize("conj", ["though", "although", "while"])
+def test_content_ends_before_a_subordinate_attribution(conj: str) -> None:
+    text = f"Ms. Ruiz said the mill would close in March, {conj} she noted that the union was still talking."
+    assert strings(text) == [
+        ("the mill would close in March", "said", "Ms. Ruiz"),
+        ("that the union was still talking", "noted", "she"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "venue", ["in a statement on Thursday", "in an interview", "on Twitter", "on Monday", "during a news conference"]
+)
+def test_content_ends_before_where_and_when_it_was_said(venue: str) -> None:
+    text = f"The teachers' union called for more school investment {venue}."
+    assert strings(text) == [("more school investment", "called for", "The teachers' union")]
+
+
+@pytest.mark.parametrize(
+    "tail", ["where 18 electoral votes are at stake", "using an average of the five latest surveys"]
+)
+def test_content_ends_before_where_and_using(tail: str) -> None:
+    text = f"Polls show a close contest in the state, {tail}."
+    assert strings(text) == [("a close contest in the state", "show", "Polls")]
