@@ -1113,8 +1113,8 @@ def _interrupted_rest(text: str, quotes: list[Span], pos: int, end: int, pats: C
     if not m[skip:].startswith(","):
         return None
     a, b = _trim(m, skip + 1, len(m))
-    if pats.participle.match(m, skip) is not None or len(_WORD.findall(m[a:b])) < 3:
-        return None
+    if pats.participle.match(m, skip) is not None or (len(_WORD.findall(m[a:b])) < 3 and MASK not in m[a:b]):
+        return None  # "…, she said, and “Q.”": a quotation is a rest however few words surround it
     return pos + a, pos + b
 
 
