@@ -933,15 +933,27 @@ _RAISING = re.compile(
 )
 
 
+def _headline_case(m: str) -> bool:
+    """Whether a sentence is set in headline case (``Graham Says Trump Could Address Clean Energy``): every word of
+    four letters or more capitalised, at least four of them, so a capitalised cue word there is still a cue."""
+    long_words = [w for w in _LETTERS.findall(m) if len(w) >= 4]
+    return len(long_words) >= 4 and all(w[0].isupper() for w in long_words)
+
+
 def _cue_matches(m: str, pats: CuePatterns) -> list[re.Match[str]]:
     """``pats.cue.finditer(m)``, but the (long) cue regex is tried only where a word could start a cue."""
     out: list[re.Match[str]] = []
     end = 0
+    headline_case = _headline_case(m)
     for w in _LETTERS.finditer(m):
         if w.start() < end or w.group().lower() not in pats.cue_starts:
             continue
         if (c := pats.cue.match(m, w.start())) is not None:
-            if m[c.start("cue")].isupper() and m[: c.start()].strip(" " + MASK + "".join(OPENING_MARKS)):
+            if (
+                m[c.start("cue")].isupper()
+                and not headline_case
+                and m[: c.start()].strip(" " + MASK + "".join(OPENING_MARKS))
+            ):
                 continue  # "the United States", "Fox News Reports": a capitalised cue word inside a sentence is a name
             out.append(c)
             end = c.end()

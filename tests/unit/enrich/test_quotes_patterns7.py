@@ -66,3 +66,31 @@ def test_content_ends_before_where_and_when_it_was_said(venue: str) -> None:
 def test_content_ends_before_where_and_using(tail: str) -> None:
     text = f"Polls show a close contest in the state, {tail}."
     assert strings(text) == [("a close contest in the state", "show", "Polls")]
+
+
+def test_quotation_after_said_and_is_the_rest() -> None:
+    text = "Most of the riders were students, she said, and “nobody had ever asked them.”"
+    (a,) = find_attributions(text)
+    assert a.content(text) == "Most of the riders were students and “nobody had ever asked them.”"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Harbor Could Reopen by Spring, Port Chief Says",
+            ("Harbor Could Reopen by Spring", "Says", "Port Chief"),
+        ),
+        (
+            "Mayor Says Flood Defenses Will Hold Through Winter",
+            ("Flood Defenses Will Hold Through Winter", "Says", "Mayor"),
+        ),
+    ],
+)
+def test_headline_case_cue_is_a_cue(text: str, expected: tuple[str, str, str]) -> None:
+    assert strings(text) == [expected]
+
+
+def test_capitalised_cue_inside_a_sentence_is_still_a_name() -> None:
+    text = "She watched Fox News Reports every night before the vote."
+    assert strings(text) == []
