@@ -228,6 +228,25 @@ _NOT_SPEAKER_END = frozenset(
 )
 
 
+#: The phrase between a closing quote and its cue: ``“Q,” a narrator in the ad asks``.
+_AFTER_QUOTE = re.compile(r"\u00a7[,?!]?\s+(?P<spk>[^,;:.?!\u00a7\u2014\u2013()]+?)\s*$")
+_VERBS_IN_PHRASE = frozenset({"is", "was", "are", "were", "has", "had", "have", "will", "would", "said", "says", "told"})
+
+
+def _speaker_after_quote(m: str, start: int, pos: int, pats: CuePatterns) -> Span | None:
+    """The whole phrase between the last quote before ``pos`` and the cue at ``pos``, when it reads as a speaker:
+    at most 12 words, opening with a determiner or a capital, no verb, no clause word (``and``, ``that``, ``who``)."""
+    q = m.rfind(MASK, start, pos)
+    if q < 0 or (a := _AFTER_QUOTE.match(m, q, pos)) is None:
+        return None
+    words = a.group("spk").split()
+    if not words or len(words) > 12 or not (words[0][0].isupper() or words[0].lower() in _DETERMINERS):
+        return None
+    if any(w.lower() in _VERBS_IN_PHRASE or (w.lower() in pats.stops and w.lower() not in ("in", "on")) for w in words):
+        return None
+    return a.span("spk")
+
+
 def _not_speaker_end(word: str) -> bool:
     return word.lower() in _NOT_SPEAKER_END
 
@@ -800,6 +819,8 @@ def _attributions_in(
             if c.group("cue").lower() in ("show", "shows") and _SHOW_NOUN.search(m, 0, cs):
                 continue  # "his radio show", "Ng's show": the noun
             speaker = _speaker_before(m, ms, pats)
+            if (whole := _speaker_after_quote(m, consumed, ms, pats)) is not None and (speaker is None or whole[0] < speaker[0]):
+                speaker = whole  # "“Q,” the head of the union at the plant said": the whole phrase after the quote
             before = m[consumed : speaker[0] if speaker else ms].rstrip()
             quote_next = _QUOTE_NEXT.match(m, _SKIP_AFTER_CUE.match(m, ce).end()) is not None  # type: ignore[union-attr]
             if quote_next and speaker is None and "," in m[consumed:ms]:

@@ -6,7 +6,10 @@ before ``, where …`` / ``, using …``."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from streams.enrich.quote_cue_model import load
 from streams.enrich.quotes import find_attributions
 
 
@@ -94,3 +97,34 @@ def test_headline_case_cue_is_a_cue(text: str, expected: tuple[str, str, str]) -
 def test_capitalised_cue_inside_a_sentence_is_still_a_name() -> None:
     text = "She watched Fox News Reports every night before the vote."
     assert strings(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“So why did he not pay?” a narrator in the campaign ad asks.", "a narrator in the campaign ad"),
+        ("“We will win,” the head of the union at the plant said.", "the head of the union at the plant"),
+        ("“We will win,” Harris said.", "Harris"),
+    ],
+)
+def test_the_whole_phrase_between_quote_and_cue_is_the_speaker(text: str, speaker: str) -> None:
+    (a,) = find_attributions(text)
+    assert a.strings(text)[2] == speaker
+
+
+_SEPARATORS = st.sampled_from(["", " ", "  ", ", ", ",", " \n", "\n\n", " \u2014 ", ": ", ". ", "? "])
+_WORDS = st.lists(st.sampled_from(["the", "a", "Harris", "Lakeport Council", "and", "that", "in", "rain", "on Friday"]),
+                  max_size=5).map(" ".join)  # fmt: skip
+_QUOTES = st.sampled_from(["\u201cIt will rain,\u201d", "''We won.''", '"No."', "\u201c", "\u201d", '"', "''", "(", ")"])
+_CUES = st.sampled_from(["said", "Says", "told", "according to", "agreed to", "asked"])
+_TEXTS = st.lists(st.one_of(_SEPARATORS, _WORDS, _QUOTES, _CUES), max_size=14).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXTS)
+def test_any_text_gives_attributions_inside_it(text: str) -> None:
+    """Whatever the punctuation, quote marks, spacing and cue words, the patterns and the learned cues never raise
+    and every span lies inside the text."""
+    for a in find_attributions(text, cues=load()):
+        for s, e in (*a.fragments, a.cue, *([a.speaker] if a.speaker else [])):
+            assert 0 <= s <= e <= len(text)
