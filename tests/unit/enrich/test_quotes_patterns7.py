@@ -1,7 +1,8 @@
 """Patterns of quotes-rules-7 (sentences written for these tests): a colon before the speaker does not make the
 clause before it the content; noun cues after ``initial``/``recent``; the rest after an inverted speaker skips its
 apposition; a content ends before a ``though``-clause with its own cue, before where and when it was said, and
-before ``, where …`` / ``, using …``."""
+before ``, where …`` / ``, using …``; ``X said, and “Q”`` keeps the quotation; a headline-case cue is a cue; the
+whole phrase between a quote and its cue is the speaker; and no text makes the patterns raise."""
 
 from __future__ import annotations
 
