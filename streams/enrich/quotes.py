@@ -49,11 +49,13 @@ _TOKEN = re.compile(r"[\w\u00a7][\w'\u2019.&\u00a7/-]*")
 _WORD = re.compile(r"\w[\w'\u2019.&-]*")
 _MAX_SPEAKER_TOKENS = 7
 _PREPOSITIONS = frozenset({"of", "for", "at", "with", "from", "by"})
+#: What a statement is made in (``said in a statement``, ``… in a news conference on Thursday``).
+_VENUE = r"(?:statement|interview|speech|letter|e-?mail|post|tweet|op-ed|appearance|release|call|conference|rally|briefing|debate|memo)"
 _SKIP_AFTER_CUE = re.compile(
     r"(?:\s*,?\s*(?:(?:on|last|this|late|early)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:\s+(?:night|morning|afternoon|evening))?"
     r"|\s*,?\s*(?:yesterday|today|tonight|earlier|recently|later|last\s+(?:week|month|year|night)|this\s+week)"
     r"|\s*,?\s*(?:in|on|during|at|via)\s+(?:a|an|his|her|their|its|the)\s+(?:[\w'\u2019-]+\s+){0,3}?"
-    r"(?:statement|interview|speech|letter|e-?mail|post|tweet|op-ed|appearance|release|call|conference|rally|briefing|debate|memo)"
+    rf"{_VENUE}"
     r"(?:\s+(?:with|on|to|at)\s+(?-i:[A-Z])[\w.&'\u2019-]*(?:\s+(?-i:[A-Z])[\w.&'\u2019-]*)*)?"
     r"|\s+(?:also|then|later|further|again))*",
     re.IGNORECASE,
@@ -420,10 +422,8 @@ _WHERE_USING = re.compile(r",\s+(?:where|using)\s")
 #: Where and when it was said, ending a content read forward (``… called for more investment in a statement on
 #: Thursday``): part of the cue's circumstances, not of what was said.
 _TRAILING_VENUE = re.compile(
-    r"\s+(?:(?:in|during)\s+(?:a|an|his|her|their|its|the)\s+(?:[\w-]+\s+)?(?:statement|interview|tweet|post|email"
-    r"|speech|letter|news\s+conference|press\s+conference|press\s+release|radio\s+interview|television\s+interview)"
-    r"|on\s+(?:twitter|facebook|instagram))(?:\s+(?:on|last|this)\s+\w+)?\s*[.!?]?\s*$|\s+on\s+(?:monday|tuesday|wednesday"
-    r"|thursday|friday|saturday|sunday)\s*[.!?]?\s*$",
+    rf"\s+(?:(?:in|during)\s+(?:a|an|his|her|their|its|the)\s+(?:[\w-]+\s+)?{_VENUE}|on\s+(?:twitter|facebook|instagram))"
+    r"(?:\s+(?:on|last|this)\s+\w+)?\s*[.!?]?\s*$|\s+on\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\s*[.!?]?\s*$",
     re.IGNORECASE,
 )
 
