@@ -415,6 +415,12 @@ def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]]
     return stop
 
 
+#: A subordinating word right before a speaker (``Even as Ng said …``, ``When the bank announced …``): the clause
+#: it opens is fronted, so the content read forward ends at the clause's comma.
+_SUBORDINATE = re.compile(
+    r"(?:^|[,;\s])(?:as|while|although|though|when|whenever|after|before|because|since|if|once)$", re.IGNORECASE
+)
+
 #: A place's relative clause or a method tacked on after the content (``Polls show a close race in the state,
 #: where 18 votes are up for grabs``, ``…, using an average of polls``).
 _WHERE_USING = re.compile(r",\s+(?:where|using)\s")
@@ -843,6 +849,8 @@ def _attributions_in(
             elif speaker is not None and (not before or before[-1].isalnum() or before.endswith((",", ":"))):
                 content_start = _forward_start(m, ce, c.group("cue"), pats)
                 stop_at = _forward_stop(m, content_start, events, pats)
+                if _SUBORDINATE.search(before) and (comma := m.find(",", content_start, stop_at)) != -1:
+                    stop_at = comma  # "Even as Ng said that A, the bank …": the fronted clause ends at its comma
                 if not _has_content(m, content_start, stop_at):
                     continue
                 content = _quote_only(m, *_trim(m, content_start, stop_at), lead_words=4)

@@ -2,7 +2,8 @@
 clause before it the content; noun cues after ``initial``/``recent``; the rest after an inverted speaker skips its
 apposition; a content ends before a ``though``-clause with its own cue, before where and when it was said, and
 before ``, where …`` / ``, using …``; ``X said, and “Q”`` keeps the quotation; a headline-case cue is a cue; the
-whole phrase between a quote and its cue is the speaker; and no text makes the patterns raise."""
+whole phrase between a quote and its cue is the speaker; a fronted ``As X said that A, …`` ends at its comma; and no
+text makes the patterns raise."""
 
 from __future__ import annotations
 
@@ -129,3 +130,10 @@ def test_any_text_gives_attributions_inside_it(text: str) -> None:
     for a in find_attributions(text, cues=load()):
         for s, e in (*a.fragments, a.cue, *([a.speaker] if a.speaker else [])):
             assert 0 <= s <= e <= len(text)
+
+
+@pytest.mark.parametrize("lead", ["Even as", "While", "Although", "When", "After"])
+def test_a_fronted_subordinate_attribution_ends_at_its_comma(lead: str) -> None:
+    text = f"{lead} the mayor said that the ferry would run, the council voted to sell it."
+    (a,) = find_attributions(text)
+    assert a.strings(text) == ("that the ferry would run", "said", "the mayor")
