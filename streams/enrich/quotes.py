@@ -386,7 +386,7 @@ _COORD = re.compile(
 _COORD_ONLY = re.compile(r"\s*(?:[,;]\s*|[\u2014\u2013-]+\s*)?(?:and|but)\s+(?:then\s+|also\s+)?", re.IGNORECASE)
 
 
-_COMMA_COORD = re.compile(r"\s*[,;]\s*(?:and|but|though|although|while|whereas|even\s+as)\s+$", re.IGNORECASE)
+_COMMA_COORD = re.compile(r"\s*[,;]\s*(?:(?:and|but|though|although|while|whereas|even\s+as)\s+)?$", re.IGNORECASE)
 
 
 def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]], pats: CuePatterns) -> int:
@@ -407,7 +407,7 @@ def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]]
             if (coord := _COORD.search(m, pos, head)) is not None:
                 return coord.start()
             if spk is not None and (coord := _COMMA_COORD.search(m, pos, spk[0])) is not None:
-                return coord.start()  # "…, but Ng said the bank …": a new speaker's clause
+                return coord.start()  # "…, but Ng said the bank …" / "…, Lee said it …": a new speaker's clause
     if (rel := _WHERE_USING.search(m, pos, stop)) is not None and MASK not in m[rel.start() : stop]:
         stop = rel.start()
     if (adv := _TRAILING_VENUE.search(m, pos, stop)) is not None and adv.start() > pos:

@@ -2,7 +2,8 @@
 clause before it the content; noun cues after ``initial``/``recent``; the rest after an inverted speaker skips its
 apposition; a content ends before a ``though``-clause with its own cue, before where and when it was said, and
 before ``, where …`` / ``, using …``; ``X said, and “Q”`` keeps the quotation; a headline-case cue is a cue; the
-whole phrase between a quote and its cue is the speaker; a fronted ``As X said that A, …`` ends at its comma; and no
+whole phrase between a quote and its cue is the speaker; a fronted ``As X said that A, …`` ends at its comma; a content
+ends before ``, Lee said …``; and no
 text makes the patterns raise."""
 
 from __future__ import annotations
@@ -137,3 +138,8 @@ def test_a_fronted_subordinate_attribution_ends_at_its_comma(lead: str) -> None:
     text = f"{lead} the mayor said that the ferry would run, the council voted to sell it."
     (a,) = find_attributions(text)
     assert a.strings(text) == ("that the ferry would run", "said", "the mayor")
+
+
+def test_content_ends_before_a_new_speakers_clause_after_a_comma() -> None:
+    text = "Most riders said the ferry was late, the mayor said it was early."
+    assert strings(text) == [("the ferry was late", "said", "Most riders"), ("it was early", "said", "the mayor")]
