@@ -2,9 +2,8 @@
 clause before it the content; noun cues after ``initial``/``recent``; the rest after an inverted speaker skips its
 apposition; a content ends before a ``though``-clause with its own cue, before where and when it was said, and
 before ``, where …`` / ``, using …``; ``X said, and “Q”`` keeps the quotation; a headline-case cue is a cue; the
-whole phrase between a quote and its cue is the speaker; a fronted ``As X said that A, …`` ends at its comma; a content
-ends before ``, Lee said …``; and no
-text makes the patterns raise."""
+whole phrase between a quote and its cue is the speaker; a fronted ``As X said that A, …`` ends at its comma; a
+content ends before ``, Lee said …``; and no text makes the patterns raise."""
 
 from __future__ import annotations
 
