@@ -824,6 +824,10 @@ def _attributions_in(
                 continue  # "Ng wants a recount" is not reported; "Ng wants to recount the votes" is
             if c.group("cue").lower() in ("show", "shows") and _SHOW_NOUN.search(m, 0, cs):
                 continue  # "his radio show", "Ng's show": the noun
+            if (other := _OTHER_SENSE.get(c.group("cue").lower())) is not None and other.match(m, ce):
+                continue  # "found himself", "showed up", "think tank", "added 292,000 jobs": not speech
+            if c.group("cue").lower() in _PLURAL_NOUN_CUES and _QUANTIFIER_BEFORE.search(m, 0, cs):
+                continue  # "all 50 states", "some states", "two reports": the plural noun
             speaker = _speaker_before(m, ms, pats)
             if (whole := _speaker_after_quote(m, consumed, ms, pats)) is not None and (speaker is None or whole[0] < speaker[0]):
                 speaker = whole  # "“Q,” the head of the union at the plant said": the whole phrase after the quote
@@ -939,6 +943,24 @@ _POLL = re.compile(
     re.IGNORECASE,
 )
 
+
+#: What follows a cue word when it is used in a sense other than speech.
+_OTHER_SENSE: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(
+        ("found", "find", "finds"),
+        re.compile(r"\s+(?:himself|herself|itself|themselves|myself|ourselves|yourself|yourselves)\b", re.IGNORECASE),
+    ),
+    **dict.fromkeys(("showed", "show", "shows"), re.compile(r"\s+up\b", re.IGNORECASE)),
+    **dict.fromkeys(("think",), re.compile(r"\s+tanks?\b", re.IGNORECASE)),
+    **dict.fromkeys(("added", "adds", "add"), re.compile(r"\s+(?:to\b|(?:about|around|nearly|more\s+than|some)?\s*\$?\d)", re.IGNORECASE)),
+}
+#: Cue words that are also plural nouns, and the quantifier before them that makes them the noun.
+_PLURAL_NOUN_CUES = frozenset({"states", "reports", "shows", "claims", "calls", "notes", "remarks", "comments"})
+_QUANTIFIER_BEFORE = re.compile(
+    r"(?<![\w-])(?:some|several|many|most|both|few|all|various|\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten"
+    r"|dozen)\s+$",
+    re.IGNORECASE,
+)
 
 #: The word before ``show(s)`` when it is the noun (``the show``, ``her talk show``, ``Ng's show``).
 _SHOW_NOUN = re.compile(

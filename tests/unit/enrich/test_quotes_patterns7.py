@@ -3,7 +3,8 @@ clause before it the content; noun cues after ``initial``/``recent``; the rest a
 apposition; a content ends before a ``though``-clause with its own cue, before where and when it was said, and
 before ``, where …`` / ``, using …``; ``X said, and “Q”`` keeps the quotation; a headline-case cue is a cue; the
 whole phrase between a quote and its cue is the speaker; a fronted ``As X said that A, …`` ends at its comma; a
-content ends before ``, Lee said …``; and no text makes the patterns raise."""
+content ends before ``, Lee said …``; cue words in another sense (``found itself``, ``showed up``, ``all 50
+states``) are no cues; and no text makes the patterns raise."""
 
 from __future__ import annotations
 
@@ -142,3 +143,19 @@ def test_a_fronted_subordinate_attribution_ends_at_its_comma(lead: str) -> None:
 def test_content_ends_before_a_new_speakers_clause_after_a_comma() -> None:
     text = "Most riders said the ferry was late, the mayor said it was early."
     assert strings(text) == [("the ferry was late", "said", "Most riders"), ("it was early", "said", "the mayor")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Eventually the bank found itself at the center of the crisis.",
+        "The minister showed up at the harbor after the storm had passed.",
+        "Ben Ode, a labor economist at a liberal think tank, was not at the meeting.",
+        "The port added 2,000 jobs in December while the mill closed.",
+        "The union added to its lead in the count on Sunday.",
+        "Across all 50 states, turnout rose by a third in the spring vote.",
+        "The mayor did well in some states that held early votes.",
+    ],
+)
+def test_a_cue_word_in_another_sense_is_no_cue(text: str) -> None:
+    assert strings(text) == []
