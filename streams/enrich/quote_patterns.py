@@ -173,6 +173,7 @@ class CuePatterns:
     strict: frozenset[str]  # cues that are nouns as often as verbs: "that", ":" or a quote must follow them
     infinitive: frozenset[str]  # verbs of intent that are cues only before "to" ("wants to …")
     to_verbs: frozenset[str]  # cues whose "to" opens their content ("In May, Ng agreed to sell"), the above included
+    objects: frozenset[str]  # cues whose content is their object alone ("Ng endorsed Lee at a rally" -> "Lee")
     participle: re.Pattern[str]
     participle_words: frozenset[str]
     according: re.Pattern[str]
@@ -201,6 +202,7 @@ def patterns() -> CuePatterns:
         strict=frozenset(w.lower() for w in resources.word_list("quote_cue_strict.txt")),
         infinitive=infinitive,
         to_verbs=infinitive | {w.lower() for w in resources.word_list("quote_cue_to_verbs.txt")},
+        objects=frozenset(w.lower() for w in resources.word_list("quote_cue_objects.txt")),
         participle=participle,
         participle_words=frozenset(w.lower() for w in participles),
         according=according,

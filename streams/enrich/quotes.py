@@ -415,6 +415,12 @@ def _forward_stop(m: str, pos: int, events: list[tuple[int, str, re.Match[str]]]
     return stop
 
 
+#: Where an object ends (``pats.objects``): a preposition, a time word, a conjunction or a comma after it.
+_AFTER_OBJECT = re.compile(
+    r"\s+(?:in|at|during|on|over|after|before|for|with|by|as|last|this|early|late|earlier|when|while|but|and)\b|\s*[,;(]",
+    re.IGNORECASE,
+)
+
 #: A subordinating word right before a speaker (``Even as Ng said …``, ``When the bank announced …``): the clause
 #: it opens is fronted, so the content read forward ends at the clause's comma.
 _SUBORDINATE = re.compile(
@@ -855,8 +861,11 @@ def _attributions_in(
                 stop_at = _forward_stop(m, content_start, events, pats)
                 if _SUBORDINATE.search(before) and (comma := m.find(",", content_start, stop_at)) != -1:
                     stop_at = comma  # "Even as Ng said that A, the bank …": the fronted clause ends at its comma
-                if not _has_content(m, content_start, stop_at):
-                    continue
+                is_object = c.group("cue").lower() in pats.objects
+                if is_object and (pp := _AFTER_OBJECT.search(m, content_start + 1, stop_at)):
+                    stop_at = pp.start()  # "Ng endorsed Lee at a rally on Sunday": the object is the content
+                if not (_has_content(m, content_start, stop_at) or (is_object and _WORD.search(m, content_start, stop_at))):
+                    continue  # an object may be one word: "Ng endorsed Lee"
                 content = _quote_only(m, *_trim(m, content_start, stop_at), lead_words=4)
                 consumed = stop_at
             elif speaker is None and last_speaker is not None and _COORD_ONLY.fullmatch(m[consumed:ms]):

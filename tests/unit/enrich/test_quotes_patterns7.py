@@ -4,7 +4,8 @@ apposition; a content ends before a ``though``-clause with its own cue, before w
 before ``, where …`` / ``, using …``; ``X said, and “Q”`` keeps the quotation; a headline-case cue is a cue; the
 whole phrase between a quote and its cue is the speaker; a fronted ``As X said that A, …`` ends at its comma; a
 content ends before ``, Lee said …``; cue words in another sense (``found itself``, ``showed up``, ``all 50
-states``) are no cues; and no text makes the patterns raise."""
+states``) are no cues; an object cue's content is its object alone (``endorsed Lee at a rally``); and no text
+makes the patterns raise."""
 
 from __future__ import annotations
 
@@ -159,3 +160,15 @@ def test_content_ends_before_a_new_speakers_clause_after_a_comma() -> None:
 )
 def test_a_cue_word_in_another_sense_is_no_cue(text: str) -> None:
     assert strings(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mr. Ode endorsed Ms. Lund at a rally in the port on Sunday.", ("Ms. Lund", "endorsed", "Mr. Ode")),
+        ("The union endorsed her early, before the primary.", ("her", "endorsed", "The union")),
+        ("The mayor praised the volunteers during a visit to the shelter.", ("the volunteers", "praised", "The mayor")),
+    ],
+)
+def test_an_object_cues_content_is_its_object(text: str, expected: tuple[str, str, str]) -> None:
+    assert strings(text) == [expected]
