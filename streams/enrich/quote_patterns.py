@@ -106,6 +106,10 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return word in resources.word_list("quote_abbreviations.txt") or (len(word) == 1 and text[dot - 1].isupper())
 
 
+#: The place of a dateline opening a paragraph, ending in a state's abbreviation: ``ORLANDO, Fla.``.
+_DATELINE_HEAD = re.compile(r"\s*[A-Z][A-Z.'\u2019 -]*[A-Z],\s*[A-Z][a-z]{1,4}\.")
+
+
 def sentences(text: str, quotes: list[Span]) -> list[Span]:
     """Sentence spans of ``text`` (no paragraph crossed; a quoted span is never split, except across paragraphs)."""
     out: list[Span] = []
@@ -121,8 +125,10 @@ def sentences(text: str, quotes: list[Span]) -> list[Span]:
                 if q[1] - m.end() > 2 or q[1] > pend:
                     continue  # inside a quote, or a quote's last sentence before its closing mark
                 cut = q[1]
-            elif m.group() == "." and _is_abbreviation(text, m.start()):
-                continue
+            elif m.group() == "." and (
+                _is_abbreviation(text, m.start()) or (start == pstart and _DATELINE_HEAD.fullmatch(text, pstart, m.end()))
+            ):
+                continue  # "Mr. Ng", "ORLANDO, Fla. (Reuters) - …"
             if text[cut : cut + 1] in (")", "]"):
                 cut += 1  # "(…, Ng said.) The next …"
             rest = text[cut:pend].lstrip()

@@ -4,8 +4,9 @@ apposition; a content ends before a ``though``-clause with its own cue, before w
 before ``, where …`` / ``, using …``; ``X said, and “Q”`` keeps the quotation; a headline-case cue is a cue; the
 whole phrase between a quote and its cue is the speaker; a fronted ``As X said that A, …`` ends at its comma; a
 content ends before ``, Lee said …``; cue words in another sense (``found itself``, ``showed up``, ``all 50
-states``) are no cues; an object cue's content is its object alone (``endorsed Lee at a rally``); and no text
-makes the patterns raise."""
+states``) are no cues; an object cue's content is its object alone (``endorsed Lee at a rally``); a wire
+dateline (``LAKEPORT, Ore. (Wire) -``) neither splits the first sentence nor hides its subject; and no text makes the
+patterns raise."""
 
 from __future__ import annotations
 
@@ -172,3 +173,8 @@ def test_a_cue_word_in_another_sense_is_no_cue(text: str) -> None:
 )
 def test_an_object_cues_content_is_its_object(text: str, expected: tuple[str, str, str]) -> None:
     assert strings(text) == [expected]
+
+
+def test_a_dateline_does_not_split_the_first_sentence() -> None:
+    text = "LAKEPORT, Ore. (Wire) - The mayor toured the flooded docks on Thursday and said the ferry would run again."
+    assert strings(text) == [("the ferry would run again", "said", "The mayor")]
