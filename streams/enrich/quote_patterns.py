@@ -106,7 +106,11 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return word in resources.word_list("quote_abbreviations.txt") or (len(word) == 1 and text[dot - 1].isupper())
 
 
-#: The place of a dateline opening a paragraph, ending in a state's abbreviation: ``ORLANDO, Fla.``.
+#: A wire story's dateline before its first sentence: ``ORLANDO, Fla. (Reuters) -``, ``WASHINGTON --``; and its place
+#: when that ends in a state's abbreviation (``ORLANDO, Fla.``), whose period ends no sentence.
+DATELINE = re.compile(
+    r"\s*[A-Z][A-Z.'\u2019 -]+[A-Z.](?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?\s*(?:\([^()]{1,30}\))?\s*(?:--|[-\u2014\u2013])\s+"
+)
 _DATELINE_HEAD = re.compile(r"\s*[A-Z][A-Z.'\u2019 -]*[A-Z],\s*[A-Z][a-z]{1,4}\.")
 
 

@@ -33,6 +33,7 @@ from streams.enrich.document import Document
 from streams.enrich.quote_cue_model import CueModel, attribution_features
 from streams.enrich.quote_patterns import (
     CLOSING_MARKS,
+    DATELINE,
     MASK,
     OPENING_MARKS,
     CuePatterns,
@@ -486,14 +487,10 @@ _AND_CUE = re.compile(r"[^\s,;\u00a7]\s+and\s+(?:then\s+|also\s+|later\s+)?$", r
 _LEAD_IN = re.compile(r"\s*(?:[A-Z][a-z]*\s+)?(?:in|at|on|during|after|before|for|with|from|by|speaking|asked)\b[^,\u00a7]{0,60},\s*", re.IGNORECASE)
 
 
-#: A wire story's dateline before its first sentence: ``ORLANDO, Fla. (Reuters) -``, ``WASHINGTON --``.
-_DATELINE = re.compile(r"\s*[A-Z][A-Z.'\u2019 -]+[A-Z.](?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?\s*(?:\([^()]{1,30}\))?\s*(?:--|[-\u2014\u2013])\s+")
-
-
 def _sentence_subject(m: str, start: int, end: int, pats: CuePatterns) -> Span | None:
     """The subject opening the clause at ``start`` (a lead-in like ``In his speech,`` skipped), if it ends before
     ``end`` and is followed by its verb (or an apposition): ``Ng met the families and said …``."""
-    if (dateline := _DATELINE.match(m, start, end)) is not None:
+    if (dateline := DATELINE.match(m, start, end)) is not None:
         start = dateline.end()  # "ORLANDO, Fla. (Reuters) - Obama met …"
     if (lead := _LEAD_IN.match(m, start, end)) is not None:
         start = lead.end()
