@@ -50,10 +50,11 @@ _TOKEN = re.compile(r"[\w\u00a7][\w'\u2019.&\u00a7/-]*")
 _WORD = re.compile(r"\w[\w'\u2019.&-]*")
 _MAX_SPEAKER_TOKENS = 7
 _PREPOSITIONS = frozenset({"of", "for", "at", "with", "from", "by"})
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 #: What a statement is made in (``said in a statement``, ``… in a news conference on Thursday``).
 _VENUE = r"(?:statement|interview|speech|letter|e-?mail|post|tweet|op-ed|appearance|release|call|conference|rally|briefing|debate|memo)"
 _SKIP_AFTER_CUE = re.compile(
-    r"(?:\s*,?\s*(?:(?:on|last|this|late|early)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:\s+(?:night|morning|afternoon|evening))?"
+    rf"(?:\s*,?\s*(?:(?:on|last|this|late|early)\s+)?{_WEEKDAY}(?:\s+(?:night|morning|afternoon|evening))?"
     r"|\s*,?\s*(?:yesterday|today|tonight|earlier|recently|later|last\s+(?:week|month|year|night)|this\s+week)"
     r"|\s*,?\s*(?:in|on|during|at|via)\s+(?:a|an|his|her|their|its|the)\s+(?:[\w'\u2019-]+\s+){0,3}?"
     rf"{_VENUE}"
@@ -233,19 +234,19 @@ _NOT_SPEAKER_END = frozenset(
 
 #: The phrase between a closing quote and its cue: ``“Q,” a narrator in the ad asks``.
 _AFTER_QUOTE = re.compile(r"\u00a7[,?!]?\s+(?P<spk>[^,;:.?!\u00a7\u2014\u2013()]+?)\s*$")
-_VERBS_IN_PHRASE = frozenset({"is", "was", "are", "were", "has", "had", "have", "will", "would", "said", "says", "told"})
 
 
 def _speaker_after_quote(m: str, start: int, pos: int, pats: CuePatterns) -> Span | None:
     """The whole phrase between the last quote before ``pos`` and the cue at ``pos``, when it reads as a speaker:
-    at most 12 words, opening with a determiner or a capital, no verb, no clause word (``and``, ``that``, ``who``)."""
+    at most 12 words, opening with a determiner or a capital, and none of the speaker stops (verbs, ``and``,
+    ``that``…) but ``in`` and ``on``."""
     q = m.rfind(MASK, start, pos)
     if q < 0 or (a := _AFTER_QUOTE.match(m, q, pos)) is None:
         return None
     words = a.group("spk").split()
     if not words or len(words) > 12 or not (words[0][0].isupper() or words[0].lower() in _DETERMINERS):
         return None
-    if any(w.lower() in _VERBS_IN_PHRASE or (w.lower() in pats.stops and w.lower() not in ("in", "on")) for w in words):
+    if any(w.lower() in pats.stops and w.lower() not in ("in", "on") for w in words):
         return None
     return a.span("spk")
 
@@ -436,7 +437,7 @@ _WHERE_USING = re.compile(r",\s+(?:where|using)\s")
 #: Thursday``): part of the cue's circumstances, not of what was said.
 _TRAILING_VENUE = re.compile(
     rf"\s+(?:(?:in|during)\s+(?:a|an|his|her|their|its|the)\s+(?:[\w-]+\s+)?{_VENUE}|on\s+(?:twitter|facebook|instagram))"
-    r"(?:\s+(?:on|last|this)\s+\w+)?\s*[.!?]?\s*$|\s+on\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\s*[.!?]?\s*$",
+    rf"(?:\s+(?:on|last|this)\s+\w+)?\s*[.!?]?\s*$|\s+on\s+{_WEEKDAY}\s*[.!?]?\s*$",
     re.IGNORECASE,
 )
 
@@ -1007,17 +1008,16 @@ def _cue_matches(m: str, pats: CuePatterns) -> list[re.Match[str]]:
     """``pats.cue.finditer(m)``, but the (long) cue regex is tried only where a word could start a cue."""
     out: list[re.Match[str]] = []
     end = 0
-    headline_case = _headline_case(m)
+    headline_case: bool | None = None  # computed at the first capitalised cue word, if any
     for w in _LETTERS.finditer(m):
         if w.start() < end or w.group().lower() not in pats.cue_starts:
             continue
         if (c := pats.cue.match(m, w.start())) is not None:
-            if (
-                m[c.start("cue")].isupper()
-                and not headline_case
-                and m[: c.start()].strip(" " + MASK + "".join(OPENING_MARKS))
-            ):
-                continue  # "the United States", "Fox News Reports": a capitalised cue word inside a sentence is a name
+            if m[c.start("cue")].isupper() and m[: c.start()].strip(" " + MASK + "".join(OPENING_MARKS)):
+                if headline_case is None:
+                    headline_case = _headline_case(m)
+                if not headline_case:
+                    continue  # "the United States", "Fox News Reports": a capitalised cue word in a sentence is a name
             out.append(c)
             end = c.end()
     return out
