@@ -36,19 +36,26 @@ class Example:
 
 
 def label_windows(
-    text: str, names: Sequence[tuple[int, int, str]], lines: Sequence[tuple[int, int]], tokenizer: object, max_length: int
+    text: str,
+    names: Sequence[tuple[int, int, str]],
+    lines: Sequence[tuple[int, int]],
+    tokenizer: object,
+    max_length: int,
+    ignore: Sequence[tuple[int, int]] = (),
 ) -> list[Example]:
-    """Windows of ``text`` (sentences ``lines``) labelled with the character spans ``names`` (start, end, type)."""
+    """Windows of ``text`` (sentences ``lines``) labelled with the character spans ``names`` (start, end, type);
+    sub-words starting inside an ``ignore`` span get no label."""
     index = {label: i for i, label in enumerate(LABELS)}
     at: dict[int, tuple[int, str]] = {}  # char -> (name start, type)
     for start, end, etype in names:
         for c in range(start, end):
             at[c] = (start, etype)
+    skipped = {c for start, end in ignore for c in range(start, end)}
     out: list[Example] = []
     for w in pack(tokenizer, text, lines, max_length):
         labels = []
         for s, e in w.offsets:
-            if e <= s:
+            if e <= s or s in skipped:
                 labels.append(IGNORE)
             elif s in at:
                 start, etype = at[s]
@@ -83,17 +90,35 @@ def gum_examples(
     return out
 
 
-def silver_examples(docs: Sequence[Document], recognizer: Recognizer, tokenizer: object, max_length: int) -> list[Example]:
-    """Windows of unlabelled stories labelled by ``recognizer`` (its sentences and mentions; GPE and LOC -> LOC)."""
-    to_conll = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "MISC": "MISC"}
+_TO_CONLL = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "MISC": "MISC"}
+
+
+def silver_examples(
+    docs: Sequence[Document],
+    recognizer: Recognizer,
+    tokenizer: object,
+    max_length: int,
+    agree_with: Recognizer | None = None,
+) -> list[Example]:
+    """Windows of unlabelled stories labelled by ``recognizer`` (its sentences and mentions; GPE and LOC -> LOC).
+
+    With ``agree_with``, a name is a label only where both recognisers find it with the same span and type; the
+    characters of a name only one of them finds (or types differently) get no label rather than a wrong one.
+    """
     out: list[Example] = []
     for i in range(0, len(docs), 16):
         batch = docs[i : i + 16]
-        for doc, found in zip(batch, recognizer.recognize(batch), strict=True):
+        second = agree_with.recognize(batch) if agree_with is not None else [None] * len(batch)
+        for doc, found, other in zip(batch, recognizer.recognize(batch), second, strict=True):
             for field in ("headline", "body"):
                 text = recase_shouting(getattr(doc, field))
-                names = [(m.start, m.end, to_conll[m.type]) for m in found.mentions if m.field == field]
+                names = {(m.start, m.end, _TO_CONLL[m.type]) for m in found.mentions if m.field == field}
+                ignore: set[tuple[int, int]] = set()
+                if other is not None:
+                    theirs = {(m.start, m.end, _TO_CONLL[m.type]) for m in other.mentions if m.field == field}
+                    ignore = {(s, e) for s, e, _ in names ^ theirs}
+                    names &= theirs
                 lines = [(s.start, s.end) for s in found.sentences if s.field == field]
                 if text and lines:
-                    out.extend(label_windows(text, names, lines, tokenizer, max_length))
+                    out.extend(label_windows(text, sorted(names), lines, tokenizer, max_length, sorted(ignore)))
     return out
