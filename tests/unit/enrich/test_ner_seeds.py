@@ -29,7 +29,6 @@ SEEDS = [
     ("p04_cfo_fraud_sentence.txt", "Nadia Fortescue", "PERSON"),
 ]
 OPEN = {  # (recogniser, name): what it reads instead
-    ("model", "Golden Lantern"): "a person",
     ("model", "Lakeport Marathon"): "\"Marathon\" alone (MISC)",
 }
 
