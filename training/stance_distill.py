@@ -21,9 +21,11 @@ UNLABELLED = -1
 TARGET_TYPES = ("PERSON", "ORG")
 
 
-def news_groups(data_dir: Path, n_articles: int, skip: int = 300, max_targets: int = 8) -> list[Group]:
-    """One group per sentence of BBC articles ``skip+1..skip+n`` naming a person or organisation; labels
-    :data:`UNLABELLED`."""
+def news_groups(
+    data_dir: Path, n_articles: int, skip: int = 300, max_targets: int = 8, min_targets: int = 1
+) -> list[Group]:
+    """One group per sentence of BBC articles ``skip+1..skip+n`` naming at least ``min_targets`` distinct persons
+    or organisations; labels :data:`UNLABELLED`."""
     from streams.enrich.entities import EntityRecognizer
     from streams.eval.speed import BBC_FILE, read_articles
 
@@ -37,6 +39,8 @@ def news_groups(data_dir: Path, n_articles: int, skip: int = 300, max_targets: i
                 if m.type in TARGET_TYPES:
                     by_sentence.setdefault((m.field, m.sentence), {}).setdefault(m.text, []).append((m.start, m.end))
             for (field, index), names in by_sentence.items():
+                if len(names) < min_targets:
+                    continue
                 sentence = found.sentence(field, index)  # type: ignore[arg-type]
                 targets = [[(s - sentence.start, e - sentence.start) for s, e in spans] for spans in names.values()]
                 out.append((sentence.text, targets[:max_targets], [UNLABELLED] * len(targets[:max_targets])))

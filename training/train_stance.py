@@ -283,6 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--teacher", type=Path, default=None, help="distil from this teacher run's work folder (best.pt)")
     ap.add_argument("--teacher-base", type=Path, default=None, help="the teacher's encoder folder (its --base)")
     ap.add_argument("--distill-news", type=int, default=0, help="with --teacher: add sentences of N BBC articles")
+    ap.add_argument("--distill-min-targets", type=int, default=1, help="news sentences naming at least N targets")
     ap.add_argument("--distill-weight", type=float, default=0.5, help="weight of the gold labels' loss (rest: teacher)")
     ap.add_argument("--distill-temperature", type=float, default=2.0)
     ap.add_argument("--average-with", default="", help="with --export-only: comma-separated work dirs whose "
@@ -305,7 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     teacher: torch.Tensor | None = None
     if args.teacher is not None and not args.export_only:
         if args.distill_news:
-            train_groups += stance_distill.news_groups(args.data_dir, args.distill_news)
+            train_groups += stance_distill.news_groups(
+                args.data_dir, args.distill_news, min_targets=args.distill_min_targets
+            )
         base = args.teacher_base or BASE_DIR
         teacher = torch.from_numpy(stance_distill.teacher_probabilities(args.teacher, base, train_groups, args.threads))
     train_rows, train_y = encode_groups(tokenizer, train_groups)
