@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.enrich.document import Document
+from streams.enrich.mentions import DocEntities
 from streams.enrich.ner_model import pack
 from streams.enrich.stages.entities import Recognizer
 from streams.enrich.truecase import recase_shouting
@@ -93,6 +94,11 @@ def gum_examples(
 _TO_CONLL = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "MISC": "MISC"}
 
 
+def _names(found: DocEntities, field: str) -> set[tuple[int, int, str]]:
+    """(start, end, CoNLL type) of the mentions of ``field``."""
+    return {(m.start, m.end, _TO_CONLL[m.type]) for m in found.mentions if m.field == field}
+
+
 def silver_examples(
     docs: Sequence[Document],
     recognizer: Recognizer,
@@ -112,10 +118,10 @@ def silver_examples(
         for doc, found, other in zip(batch, recognizer.recognize(batch), second, strict=True):
             for field in ("headline", "body"):
                 text = recase_shouting(getattr(doc, field))
-                names = {(m.start, m.end, _TO_CONLL[m.type]) for m in found.mentions if m.field == field}
+                names = _names(found, field)
                 ignore: set[tuple[int, int]] = set()
                 if other is not None:
-                    theirs = {(m.start, m.end, _TO_CONLL[m.type]) for m in other.mentions if m.field == field}
+                    theirs = _names(other, field)
                     ignore = {(s, e) for s, e, _ in names ^ theirs}
                     names &= theirs
                 lines = [(s.start, s.end) for s in found.sentences if s.field == field]

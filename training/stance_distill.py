@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
-Spans = list[tuple[int, int]]
-Group = tuple[str, list[Spans], list[int]]
+if TYPE_CHECKING:  # train_stance imports this module
+    from training.train_stance import Group, Spans
+
 UNLABELLED = -1
 TARGET_TYPES = ("PERSON", "ORG")
 
@@ -43,7 +45,8 @@ def news_groups(
                     continue
                 sentence = found.sentence(field, index)  # type: ignore[arg-type]
                 targets = [[(s - sentence.start, e - sentence.start) for s, e in spans] for spans in names.values()]
-                out.append((sentence.text, targets[:max_targets], [UNLABELLED] * len(targets[:max_targets])))
+                targets = targets[:max_targets]
+                out.append((sentence.text, targets, [UNLABELLED] * len(targets)))
     return out
 
 
