@@ -1,4 +1,5 @@
-"""Fine-tune all-MiniLM-L6-v2 as a PER/ORG/LOC/MISC token classifier on GUM train; ship it as int8 ONNX.
+"""Fine-tune all-MiniLM-L6-v2 (or the encoder ``--base`` names) as a PER/ORG/LOC/MISC token classifier on GUM
+train; ship it as int8 ONNX.
 
 Run with the training venv (torch is a training-only dependency)::
 
@@ -133,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--silver-agree", type=Path, default=None, help="keep only the silver names this NER model folder finds too"
     )
+    ap.add_argument("--base", type=Path, default=BASE_DIR, help="encoder folder (default all-MiniLM-L6-v2; a "
+                    "teacher such as .wirestream/teachers/all-mpnet-base-v2 with --layers 12)")  # fmt: skip
     ap.add_argument("--gum-epochs", type=int, default=0, help="the last N epochs train on GUM alone (with --silver)")
     args = ap.parse_args(argv)
 
@@ -147,14 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
 
-    tokenizer = Tokenizer.from_file(str(BASE_DIR / "tokenizer.json"))
+    tokenizer = Tokenizer.from_file(str(args.base / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.no_truncation()
     silver_tag = ""
     if args.silver:
         silver_tag = f"-silver{args.silver}" + ("agree" if args.silver_agree else "")
         silver_tag += f"-gum{args.gum_epochs}" if args.gum_epochs else ""
-    version = f"ner-minilm{args.layers}-gum{silver_tag}-shape-s{args.seed}"
+    family = "minilm" if args.base == BASE_DIR else args.base.name.split("-")[1] if "-" in args.base.name else args.base.name
+    version = f"ner-{family}{args.layers}-gum{silver_tag}-shape-s{args.seed}"
     config = {"labels": list(LABELS), "max_length": args.max_length, "version": version,
               "inputs": ["input_ids", "attention_mask", "shape_ids"], "output": "logits"}  # fmt: skip
     for folder in (work, args.out):
@@ -168,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     epoch_data = [train if e <= args.epochs - args.gum_epochs else gum_train for e in range(1, args.epochs + 1)]
     print(f"train {len(train)} windows, {sum(len(e.ids) for e in train)} sub-words", flush=True)
 
-    encoder = AutoModel.from_pretrained(str(BASE_DIR), attn_implementation="eager")
+    encoder = AutoModel.from_pretrained(str(args.base), attn_implementation="eager")
     encoder.encoder.layer = encoder.encoder.layer[: args.layers]
     encoder.config.num_hidden_layers = args.layers
     net = NerNet(encoder, encoder.config.hidden_size)

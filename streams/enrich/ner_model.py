@@ -66,9 +66,18 @@ class Window:
     shapes: list[int]
 
 
+def special_ids(tokenizer: object) -> tuple[int, int]:
+    """The ids that open and close a sequence: ``<s>``/``</s>`` where the vocabulary has them (MPNet, RoBERTa;
+    MPNet's vocabulary also holds ``[CLS]``, unused in its training), else ``[CLS]``/``[SEP]`` (BERT, MiniLM)."""
+    token_to_id = tokenizer.token_to_id  # type: ignore[attr-defined]
+    if (bos := token_to_id("<s>")) is not None and (eos := token_to_id("</s>")) is not None:
+        return int(bos), int(eos)
+    return int(token_to_id("[CLS]")), int(token_to_id("[SEP]"))
+
+
 def pack(tokenizer: object, text: str, spans: Sequence[tuple[int, int]], max_length: int) -> list[Window]:
     """Encode the sentences ``spans`` of ``text`` and pack them into windows of at most ``max_length`` sub-words
-    (``[CLS]``/``[SEP]`` included); a longer sentence is cut."""
+    (:func:`special_ids` included); a longer sentence is cut."""
     room = max_length - 2
     pieces: list[tuple[list[int], list[tuple[int, int]]]] = []
     for start, end in spans:
@@ -90,7 +99,7 @@ def pack(tokenizer: object, text: str, spans: Sequence[tuple[int, int]], max_len
 
 
 def _window(tokenizer: object, text: str, ids: list[int], offsets: list[tuple[int, int]]) -> Window:
-    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")  # type: ignore[attr-defined]
+    cls, sep = special_ids(tokenizer)
     offs = [(0, 0), *offsets, (0, 0)]
     return Window([cls, *ids, sep], offs, shape_ids(text, offs))
 

@@ -91,8 +91,7 @@ def registry_seconds(enriched: list[tuple[str, Enrichment]]) -> float:
     records: dict[str, bytes] = {}
     index: dict[str, StoryIndex] = {}
     start = time.process_time()
-    for ev in events:
-        story_id = ev["wirestream"]["story_id"]
+    for (story_id, _), ev in zip(enriched, events, strict=True):
         routing = route(ev, index.get(story_id))
         for update in routing.updates:
             record, _ = apply_update(decode_record(records.get(update["uri"])), update)

@@ -22,6 +22,7 @@ from streams.enrich.ner_model import (
     OnnxEntityRecognizer,
     decode,
     pack,
+    special_ids,
     word_shape,
 )
 
@@ -29,8 +30,8 @@ LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "
 WORDS = ["anna", "berg", "met", "the", "board", "of", "norvale", "bank", "in", "dunmore", "on", "monday", ".", "##s", "'s"]
 
 
-def _tokenizer() -> Tokenizer:
-    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *WORDS])}
+def _tokenizer(specials: tuple[str, ...] = ("[PAD]", "[UNK]", "[CLS]", "[SEP]")) -> Tokenizer:
+    vocab = {w: i for i, w in enumerate([*specials, *WORDS])}
     tok = Tokenizer(WordPiece(vocab, unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -54,6 +55,14 @@ def test_pack_keeps_sentences_whole_and_offsets_into_the_text() -> None:
     assert one[0].shapes[1:3] == [TITLE, TITLE]
     two = pack(_tokenizer(), text, spans, max_length=9)  # 7 sub-words of room: one sentence a window
     assert len(two) == 2 and text[slice(*two[1].offsets[1])] == "Norvale"
+
+
+def test_special_ids_prefer_the_sequence_marks_an_mpnet_vocabulary_was_trained_with() -> None:
+    assert special_ids(_tokenizer()) == (2, 3)
+    mpnet_like = _tokenizer(("<s>", "<pad>", "</s>", "[UNK]", "[PAD]", "[CLS]", "[SEP]"))  # [CLS] is there, unused
+    assert special_ids(mpnet_like) == (0, 2)
+    window = pack(mpnet_like, "Anna Berg met the board.", [(0, 24)], max_length=64)[0]
+    assert (window.ids[0], window.ids[-1]) == (0, 2)
 
 
 def test_decode_is_lenient_and_snaps_to_words() -> None:
