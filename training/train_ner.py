@@ -9,7 +9,7 @@ Run with the training venv (torch is a training-only dependency)::
 Data: ``gum/`` train documents (labels derived as :mod:`streams.eval.ner_gum` says; :mod:`training.ner_data`
 builds the windows), plus with ``--silver N`` N BBC articles (``bbc-news/``, from the 301st: the first 300 are the
 speed eval's) labelled by spaCy and the post-rules kept for it (silver labels; with ``--silver-agree DIR`` only
-the names a second model finds too). GUM dev is scored after every epoch (the best epoch is kept) and CoNLL is never read. Model:
+the names a second model finds too; with ``--silver-teacher DIR`` that model labels them instead of spaCy). GUM dev is scored after every epoch (the best epoch is kept) and CoNLL is never read. Model:
 MiniLM whose input embeddings get one learned word-shape embedding per sub-word added (zero-initialised; the
 tokenizer lower-cases), then dropout and a linear layer over the hidden states -> BIO logits. The graph takes
 ``input_ids``, ``attention_mask``, ``shape_ids`` and outputs ``logits``; onnxruntime dynamic int8 quantisation,
@@ -101,16 +101,24 @@ def gum_dev(data_dir: Path, recognizer: OnnxEntityRecognizer) -> dict[str, float
     return {k.removeprefix("ner.gum."): round(v, 4) for k, v in found.items() if k.endswith("f1") or "f1_" in k}
 
 
-def silver(data_dir: Path, n: int, tokenizer: Tokenizer, max_length: int, agree_with: Path | None = None) -> list[Example]:
-    """Windows of BBC articles 301..300+n labelled by spaCy ``en_core_web_sm`` + the post-rules kept for it; with
-    ``agree_with`` (a model folder), only the names that model finds too."""
+def silver(
+    data_dir: Path,
+    n: int,
+    tokenizer: Tokenizer,
+    max_length: int,
+    agree_with: Path | None = None,
+    teacher: Path | None = None,
+) -> list[Example]:
+    """Windows of BBC articles 301..300+n labelled by spaCy ``en_core_web_sm`` + the post-rules kept for it, or by
+    the NER model folder ``teacher``; with ``agree_with`` (a model folder), only the names that model finds too."""
     from streams.enrich.entities import EntityRecognizer
     from streams.enrich.ner_model import OnnxEntityRecognizer
     from streams.eval.speed import BBC_FILE, read_articles
 
     docs = read_articles(data_dir / BBC_FILE, 300 + n)[300:]
-    second = OnnxEntityRecognizer.load(agree_with) if agree_with is not None else None
-    found = silver_examples(docs, EntityRecognizer.load(), tokenizer, max_length, agree_with=second)
+    first = OnnxEntityRecognizer.load(teacher, threads=2) if teacher is not None else EntityRecognizer.load()
+    second = OnnxEntityRecognizer.load(agree_with, threads=2) if agree_with is not None else None
+    found = silver_examples(docs, first, tokenizer, max_length, agree_with=second)
     print(f"silver: {len(docs)} BBC articles, {len(found)} windows", flush=True)
     return found
 
@@ -136,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--base", type=Path, default=BASE_DIR, help="encoder folder (default all-MiniLM-L6-v2; a "
                     "teacher such as .wirestream/teachers/all-mpnet-base-v2 with --layers 12)")  # fmt: skip
+    ap.add_argument(
+        "--silver-teacher", type=Path, default=None, help="label the silver articles with this NER model folder "
+        "(e.g. a --base teacher's --out) instead of spaCy + rules"
+    )  # fmt: skip
     ap.add_argument("--gum-epochs", type=int, default=0, help="the last N epochs train on GUM alone (with --silver)")
     args = ap.parse_args(argv)
 
@@ -155,9 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     tokenizer.no_truncation()
     silver_tag = ""
     if args.silver:
-        silver_tag = f"-silver{args.silver}" + ("agree" if args.silver_agree else "")
+        silver_tag = f"-silver{args.silver}" + ("teacher" if args.silver_teacher else "")
+        silver_tag += "agree" if args.silver_agree else ""
         silver_tag += f"-gum{args.gum_epochs}" if args.gum_epochs else ""
-    family = "minilm" if args.base == BASE_DIR else args.base.name.split("-")[1] if "-" in args.base.name else args.base.name
+    family = "minilm" if args.base == BASE_DIR else args.base.name.removeprefix("all-").split("-")[0]
     version = f"ner-{family}{args.layers}-gum{silver_tag}-shape-s{args.seed}"
     config = {"labels": list(LABELS), "max_length": args.max_length, "version": version,
               "inputs": ["input_ids", "attention_mask", "shape_ids"], "output": "logits"}  # fmt: skip
@@ -167,7 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     skip = tuple(g.strip() for g in args.skip_genres.split(",") if g.strip())
     gum_train = gum_examples(gum, "train", tokenizer, args.max_length, skip)[: args.limit]
-    train = gum_train + (silver(args.data_dir, args.silver, tokenizer, args.max_length, args.silver_agree) if args.silver else [])
+    teacher, agree = args.silver_teacher, args.silver_agree
+    train = gum_train + (silver(args.data_dir, args.silver, tokenizer, args.max_length, agree, teacher) if args.silver else [])
     # The last --gum-epochs epochs read GUM alone: the silver labels teach newswire, the gold ones have the last word.
     epoch_data = [train if e <= args.epochs - args.gum_epochs else gum_train for e in range(1, args.epochs + 1)]
     print(f"train {len(train)} windows, {sum(len(e.ids) for e in train)} sub-words", flush=True)
